@@ -1,0 +1,175 @@
+/**
+ * Wire format of Raft messages. A frame is `[version, [message, …]]`; each
+ * message is an array led by its numeric tag, so the frame is compact and
+ * every field is checked by position on the way in. Tags are only appended.
+ * @module
+ */
+import { DecodeError } from '../errors.js';
+import { EntryType, MsgType, type Entry, type EntryTypeValue, type Message } from '../raft/core/types.js';
+import { DEFAULT_MAX_FRAME_BYTES, decodeValue, encodeValue } from './msgpack.js';
+import { arr, bool, bytes, id, str, uint } from './validate.js';
+
+/** Version of the Raft wire protocol carried by every frame. */
+export const RAFT_PROTOCOL_VERSION = 1;
+
+/** Largest number of messages in one frame. */
+const MAX_MESSAGES_PER_FRAME = 100_000;
+/** Largest number of entries in one message. */
+const MAX_ENTRIES_PER_MESSAGE = 1_000_000;
+
+function encodeEntry(e: Entry): unknown[] {
+  return e.origin === undefined ? [e.term, e.index, e.type, e.data] : [e.term, e.index, e.type, e.data, e.origin, e.seq];
+}
+
+function encodeEntries(entries: readonly Entry[]): unknown[] {
+  const out = new Array<unknown>(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = encodeEntry(entries[i]!);
+  return out;
+}
+
+function encodeMessage(m: Message): unknown[] {
+  const head = [m.type, m.term, m.from, m.to];
+  switch (m.type) {
+    case MsgType.Vote:
+    case MsgType.PreVote:
+      return [...head, m.lastIndex, m.lastTerm, m.force];
+    case MsgType.VoteResp:
+    case MsgType.PreVoteResp:
+      return [...head, m.reject];
+    case MsgType.App:
+      return [...head, m.prevIndex, m.prevTerm, encodeEntries(m.entries), m.commit];
+    case MsgType.AppResp:
+      return [...head, m.index, m.reject, m.hintIndex, m.hintTerm];
+    case MsgType.Heartbeat:
+      return [...head, m.commit, m.ctx];
+    case MsgType.HeartbeatResp:
+      return [...head, m.ctx];
+    case MsgType.Prop:
+      return [...head, encodeEntries(m.entries)];
+    case MsgType.ReadIndex:
+      return [...head, m.ctx];
+    case MsgType.ReadIndexResp:
+      return [...head, m.ctx, m.index];
+    case MsgType.TimeoutNow:
+      return head;
+  }
+}
+
+/**
+ * Encode messages into one frame.
+ *
+ * @example
+ * ```ts
+ * const frame = encodeRaftFrame([msg]);
+ * const [again] = decodeRaftFrame(frame);
+ * ```
+ */
+export function encodeRaftFrame(messages: readonly Message[]): Uint8Array {
+  return encodeValue([RAFT_PROTOCOL_VERSION, messages.map(encodeMessage)]);
+}
+
+/**
+ * Decode and validate a frame. Throws {@link DecodeError} on anything
+ * malformed, oversized (checked before decoding) or of another version.
+ */
+export function decodeRaftFrame(frame: Uint8Array, maxBytes = DEFAULT_MAX_FRAME_BYTES): Message[] {
+  const v = decodeValue(frame, maxBytes);
+  const top = arr(v, 'frame', 2);
+  if (top.length !== 2) throw new DecodeError('Frame: expected [version, messages]');
+  if (top[0] !== RAFT_PROTOCOL_VERSION) throw new DecodeError(`Frame: unsupported protocol version ${String(top[0])}`);
+  const list = arr(top[1], 'messages', MAX_MESSAGES_PER_FRAME);
+  return list.map((m, i) => decodeMessage(m, `messages[${i}]`));
+}
+
+function fieldsOf(v: unknown, where: string, n: number): unknown[] {
+  const a = arr(v, where, 16);
+  if (a.length !== n) throw new DecodeError(`${where}: expected ${n} fields, got ${a.length}`);
+  return a;
+}
+
+const FIELD_COUNT: Record<number, number> = {
+  [MsgType.Vote]: 7,
+  [MsgType.PreVote]: 7,
+  [MsgType.VoteResp]: 5,
+  [MsgType.PreVoteResp]: 5,
+  [MsgType.App]: 8,
+  [MsgType.AppResp]: 8,
+  [MsgType.Heartbeat]: 6,
+  [MsgType.HeartbeatResp]: 5,
+  [MsgType.Prop]: 5,
+  [MsgType.ReadIndex]: 5,
+  [MsgType.ReadIndexResp]: 6,
+  [MsgType.TimeoutNow]: 4,
+};
+
+function decodeMessage(v: unknown, where: string): Message {
+  const head = arr(v, where, 16);
+  const type = head[0];
+  const n = typeof type === 'number' ? FIELD_COUNT[type] : undefined;
+  if (n === undefined) throw new DecodeError(`${where}: unknown message type ${String(type)}`);
+  const f = fieldsOf(v, where, n);
+  const base = { term: uint(f[1], `${where}.term`), from: id(f[2], `${where}.from`), to: id(f[3], `${where}.to`) };
+  switch (type) {
+    case MsgType.Vote:
+    case MsgType.PreVote:
+      return { type, ...base, lastIndex: uint(f[4], `${where}.lastIndex`), lastTerm: uint(f[5], `${where}.lastTerm`), force: bool(f[6], `${where}.force`) };
+    case MsgType.VoteResp:
+    case MsgType.PreVoteResp:
+      return { type, ...base, reject: bool(f[4], `${where}.reject`) };
+    case MsgType.App:
+      return {
+        type,
+        ...base,
+        prevIndex: uint(f[4], `${where}.prevIndex`),
+        prevTerm: uint(f[5], `${where}.prevTerm`),
+        entries: decodeEntries(f[6], `${where}.entries`),
+        commit: uint(f[7], `${where}.commit`),
+      };
+    case MsgType.AppResp:
+      return {
+        type,
+        ...base,
+        index: uint(f[4], `${where}.index`),
+        reject: bool(f[5], `${where}.reject`),
+        hintIndex: uint(f[6], `${where}.hintIndex`),
+        hintTerm: uint(f[7], `${where}.hintTerm`),
+      };
+    case MsgType.Heartbeat:
+      return { type, ...base, commit: uint(f[4], `${where}.commit`), ctx: uint(f[5], `${where}.ctx`) };
+    case MsgType.HeartbeatResp:
+      return { type, ...base, ctx: uint(f[4], `${where}.ctx`) };
+    case MsgType.Prop:
+      return { type, ...base, entries: decodeEntries(f[4], `${where}.entries`) };
+    case MsgType.ReadIndex:
+      return { type, ...base, ctx: uint(f[4], `${where}.ctx`) };
+    case MsgType.ReadIndexResp:
+      return { type, ...base, ctx: uint(f[4], `${where}.ctx`), index: uint(f[5], `${where}.index`) };
+    default:
+      return { type: MsgType.TimeoutNow, ...base };
+  }
+}
+
+const ENTRY_TYPES = new Set<number>(Object.values(EntryType));
+
+function decodeEntries(v: unknown, where: string): Entry[] {
+  const list = arr(v, where, MAX_ENTRIES_PER_MESSAGE);
+  const out = new Array<Entry>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = decodeEntry(list[i], where);
+  return out;
+}
+
+/** Decode one entry (also used by storage adapters that keep entries in this form). */
+export function decodeEntry(v: unknown, where: string): Entry {
+  const f = arr(v, where, 6);
+  if (f.length !== 4 && f.length !== 6) throw new DecodeError(`${where}: expected an entry of 4 or 6 fields, got ${f.length}`);
+  const type = uint(f[2], `${where}.type`);
+  if (!ENTRY_TYPES.has(type)) throw new DecodeError(`${where}.type: unknown entry type ${type}`);
+  const e = { term: uint(f[0], `${where}.term`), index: uint(f[1], `${where}.index`), type: type as EntryTypeValue, data: bytes(f[3], `${where}.data`) };
+  if (f.length === 4) return e;
+  return { ...e, origin: str(f[4], `${where}.origin`, 256), seq: uint(f[5], `${where}.seq`) };
+}
+
+/** Encode one entry to its wire form (for storage adapters). */
+export function encodeEntryValue(e: Entry): unknown[] {
+  return encodeEntry(e);
+}

@@ -1,0 +1,503 @@
+/**
+ * The pure Raft core: a synchronous, deterministic state machine in the
+ * style of etcd-raft. Inputs are `step(msg)`, `tick()`, `propose()` and
+ * `readIndex()`; the output is a {@link Ready} batch taken with `ready()`
+ * and acknowledged with `advance()`. No timers, no I/O, no Promises: time
+ * comes in as ticks and randomness from an injected PRNG, so one seed
+ * replays one history exactly.
+ * @module
+ */
+import type { Prng } from '../../util/prng.js';
+import { resolveCoreOptions, type RaftCoreOptions, type ResolvedCoreOptions } from './config.js';
+import { campaign, handleVoteRequest, stepCandidate } from './election.js';
+import { stepFollower } from './follower.js';
+import { bcastAppend, bcastHeartbeat, maybeCommit, stepLeader } from './leader.js';
+import { RaftLog } from './log.js';
+import { ReadIndexTracker, type ReadRequest } from './read-index.js';
+import { simpleConfig, ProgressTracker } from './tracker.js';
+import {
+  EntryType,
+  MsgType,
+  type Entry,
+  type EntryTypeValue,
+  type HardState,
+  type Message,
+  type NodeId,
+  type ProposeResult,
+  type Ready,
+  type ReadState,
+  type Role,
+  type SoftState,
+} from './types.js';
+
+/** A proposal handed to {@link RaftCore.propose}. */
+export interface ProposalInput {
+  readonly data: Uint8Array;
+  readonly type?: EntryTypeValue;
+  readonly origin?: string;
+  readonly seq?: number;
+}
+
+/** A snapshot of the core's state, for status pages and tests. */
+export interface CoreStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  readonly vote: NodeId | null;
+  readonly leaderId: NodeId | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastLogIndex: number;
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  /** On the leader: each member's replication progress. */
+  readonly progress: Readonly<Record<NodeId, { match: number; next: number; state: string }>> | null;
+}
+
+/** Counters of what the core saw; useful to tests and to the simulator's coverage checks. */
+export interface CoreCounters {
+  preVoteRejections: number;
+  logTruncations: number;
+  readIndexWaits: number;
+  protocolViolations: number;
+}
+
+/** Outcome of {@link RaftCore.readIndex}. */
+export type ReadIndexResult = { readonly ok: true } | { readonly ok: false; readonly leaderId: NodeId | null };
+
+/**
+ * The Raft protocol as a pure state machine.
+ *
+ * @example
+ * ```ts
+ * const core = new RaftCore({ id: 'a', voters: ['a'], prng: createPrng(1) });
+ * core.campaign();
+ * const rd = core.ready(); // persist rd.entries, send rd.messages, apply rd.committedEntries
+ * core.advance(rd);
+ * ```
+ */
+export class RaftCore {
+  /** @internal */ readonly opts: ResolvedCoreOptions;
+  /** @internal */ readonly id: NodeId;
+  /** @internal */ term = 0;
+  /** @internal */ vote: NodeId | null = null;
+  /** @internal */ role: Role = 'follower';
+  /** @internal */ leaderId: NodeId | null = null;
+  /** @internal */ readonly log: RaftLog;
+  /** @internal */ readonly tracker: ProgressTracker;
+  /** @internal */ electionElapsed = 0;
+  /** @internal */ heartbeatElapsed = 0;
+  /** @internal */ randomizedElectionTimeout = 0;
+  /** @internal */ msgs: Message[] = [];
+  /** @internal */ msgsAfterPersist: Message[] = [];
+  /** @internal */ readStates: ReadState[] = [];
+  /** @internal */ readonly reads = new ReadIndexTracker();
+  /** @internal Reads waiting for the leader's first commit in its term. */ pendingReads: ReadRequest[] = [];
+  /** @internal */ uncommittedBytes = 0;
+  /** @internal New entries to send to followers at the next flush. */ appendsDirty = false;
+  /** @internal The commit index moved: tell followers even with no new entries. */ commitDirty = false;
+  /** Counters for tests and coverage. */
+  readonly counters: CoreCounters = { preVoteRejections: 0, logTruncations: 0, readIndexWaits: 0, protocolViolations: 0 };
+  private readonly rng: Prng;
+  private prevHard: HardState;
+  private prevSoft: SoftState;
+
+  constructor(options: RaftCoreOptions) {
+    this.opts = resolveCoreOptions(options);
+    this.id = this.opts.id;
+    this.rng = this.opts.prng;
+    const snap = this.opts.snapshot ?? { index: 0, term: 0 };
+    const hs = this.opts.hardState ?? { term: 0, vote: null, commit: 0 };
+    this.log = new RaftLog(snap.index, snap.term, this.opts.entries ?? [], hs.commit);
+    this.term = hs.term;
+    this.vote = hs.vote;
+    this.tracker = new ProgressTracker(simpleConfig(this.opts.voters, this.opts.learners), this.opts.maxInflightMsgs, this.opts.maxInflightBytes);
+    this.prevHard = { term: this.term, vote: this.vote, commit: this.log.committed };
+    this.becomeFollower(this.term, null);
+    this.prevSoft = this.softState();
+  }
+
+  // ---- inputs -------------------------------------------------------------
+
+  /** Advance logical time by one tick. */
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      campaign(this, 'election');
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.opts.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.opts.checkQuorum && !this.checkQuorumActive()) {
+        this.becomeFollower(this.term, null);
+        return;
+      }
+    }
+    if (this.heartbeatElapsed >= this.opts.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      bcastHeartbeat(this, this.reads.latestRoundId());
+    }
+  }
+
+  /** CheckQuorum: was a quorum heard from since the last check? Resets the marks. */
+  private checkQuorumActive(): boolean {
+    const ok = this.tracker.quorumActive(this.id);
+    for (const [id, pr] of this.tracker.progress) if (id !== this.id) pr.recentActive = false;
+    return ok;
+  }
+
+  /** Start an election now (as if the election timeout elapsed). */
+  campaign(): void {
+    if (this.role !== 'leader') campaign(this, 'election');
+  }
+
+  /** Feed a message received from a peer. Messages for another node are ignored. */
+  step(m: Message): void {
+    if (m.to !== this.id || m.from === this.id) return;
+    if (m.term > this.term) {
+      if (!this.acceptHigherTerm(m)) return;
+    } else if (m.term < this.term) {
+      this.answerStaleTerm(m);
+      return;
+    }
+    if (m.type === MsgType.Vote || m.type === MsgType.PreVote) {
+      handleVoteRequest(this, m);
+      return;
+    }
+    switch (this.role) {
+      case 'leader':
+        stepLeader(this, m);
+        break;
+      case 'candidate':
+      case 'precandidate':
+        stepCandidate(this, m);
+        break;
+      case 'follower':
+        stepFollower(this, m);
+        break;
+    }
+  }
+
+  /** A message with a higher term: maybe ignore it, maybe adopt the term. Returns whether to go on. */
+  private acceptHigherTerm(m: Message): boolean {
+    if (m.type === MsgType.Vote || m.type === MsgType.PreVote) {
+      // Leader lease: a follower that heard from a live leader recently ignores elections (§4.2.3).
+      const inLease = this.opts.checkQuorum && this.leaderId !== null && this.electionElapsed < this.opts.electionTicks;
+      if (!m.force && inLease) return false;
+    }
+    if (m.type === MsgType.PreVote) return true;
+    if (m.type === MsgType.PreVoteResp && !m.reject) return true;
+    const leader = m.type === MsgType.App || m.type === MsgType.Heartbeat ? m.from : null;
+    this.becomeFollower(m.term, leader);
+    return true;
+  }
+
+  /** A message from an older term: tell a stale leader or pre-candidate about our term, drop the rest. */
+  private answerStaleTerm(m: Message): void {
+    if ((this.opts.checkQuorum || this.opts.preVote) && (m.type === MsgType.App || m.type === MsgType.Heartbeat)) {
+      this.sendAfterPersist({ type: MsgType.AppResp, term: this.term, from: this.id, to: m.from, index: 0, reject: false, hintIndex: 0, hintTerm: 0 });
+    } else if (m.type === MsgType.PreVote) {
+      this.sendAfterPersist({ type: MsgType.PreVoteResp, term: this.term, from: this.id, to: m.from, reject: true });
+    }
+  }
+
+  /**
+   * Propose entries. On the leader they are appended and replicated at the
+   * next `ready()`; a follower forwards them to the leader if allowed.
+   */
+  propose(proposals: readonly ProposalInput[]): ProposeResult {
+    if (this.role !== 'leader') return this.forwardProposals(proposals);
+    let bytes = 0;
+    for (const p of proposals) bytes += p.data.byteLength;
+    // Always admit something when nothing is outstanding, so one large entry cannot wedge the leader.
+    if (this.uncommittedBytes > 0 && this.uncommittedBytes + bytes > this.opts.maxUncommittedBytes) {
+      return { ok: false, reason: 'too-many-uncommitted-bytes', leaderId: this.id };
+    }
+    const first = this.log.lastIndex() + 1;
+    const entries: Entry[] = [];
+    for (let i = 0; i < proposals.length; i++) entries.push(this.makeEntry(first + i, proposals[i]!));
+    this.appendEntries(entries);
+    return { ok: true, forwarded: false, index: first, term: this.term };
+  }
+
+  private makeEntry(index: number, p: ProposalInput): Entry {
+    const e: { term: number; index: number; type: EntryTypeValue; data: Uint8Array; origin?: string; seq?: number } = {
+      term: this.term,
+      index,
+      type: p.type ?? EntryType.Normal,
+      data: p.data,
+    };
+    if (p.origin !== undefined && p.seq !== undefined) {
+      e.origin = p.origin;
+      e.seq = p.seq;
+    }
+    return e;
+  }
+
+  private forwardProposals(proposals: readonly ProposalInput[]): ProposeResult {
+    if (this.role !== 'follower' || this.leaderId === null || !this.opts.forwardProposals) {
+      return { ok: false, reason: 'not-leader', leaderId: this.leaderId };
+    }
+    const entries = proposals.map((p) => this.makeEntry(0, p));
+    this.send({ type: MsgType.Prop, term: this.term, from: this.id, to: this.leaderId, entries });
+    return { ok: true, forwarded: true };
+  }
+
+  /**
+   * Ask for a linearizable read point. A {@link ReadState} with this `ctx`
+   * appears in a later Ready once it is safe; on a follower the request goes
+   * to the leader.
+   */
+  readIndex(ctx: number): ReadIndexResult {
+    if (this.role === 'leader') {
+      this.handleReadRequest({ from: this.id, ctx });
+      return { ok: true };
+    }
+    if (this.role === 'follower' && this.leaderId !== null) {
+      this.send({ type: MsgType.ReadIndex, term: this.term, from: this.id, to: this.leaderId, ctx });
+      return { ok: true };
+    }
+    return { ok: false, leaderId: this.leaderId };
+  }
+
+  /** @internal Leader: serve or queue a read request from this node or a follower. */
+  handleReadRequest(req: ReadRequest): void {
+    // §6.4: the leader must have committed an entry of its term to know the latest commit index.
+    if (this.log.term(this.log.committed) !== this.term) {
+      this.counters.readIndexWaits++;
+      this.pendingReads.push(req);
+      return;
+    }
+    if (this.tracker.voters().size === 1 && this.tracker.isVoter(this.id)) {
+      this.releaseRead(req, this.log.committed);
+      return;
+    }
+    this.reads.enqueue(req);
+    if (this.reads.canStartRound()) bcastHeartbeat(this, this.reads.startRound(this.log.committed, this.id));
+  }
+
+  /** @internal Hand a confirmed read to its requester. */
+  releaseRead(req: ReadRequest, index: number): void {
+    if (req.from === this.id) this.readStates.push({ index, ctx: req.ctx });
+    else this.send({ type: MsgType.ReadIndexResp, term: this.term, from: this.id, to: req.from, ctx: req.ctx, index });
+  }
+
+  // ---- role transitions -----------------------------------------------------
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = null;
+    }
+    this.leaderId = null;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.opts.electionTicks + this.rng.int(this.opts.electionTicks);
+    this.tracker.resetVotes();
+    this.tracker.resetProgress(this.log.lastIndex());
+    this.reads.reset();
+    this.pendingReads = [];
+    this.uncommittedBytes = 0;
+    this.appendsDirty = false;
+    this.commitDirty = false;
+  }
+
+  /** @internal */
+  becomeFollower(term: number, leaderId: NodeId | null): void {
+    this.reset(term);
+    this.role = 'follower';
+    this.leaderId = leaderId;
+  }
+
+  /** @internal */
+  becomePreCandidate(): void {
+    // PreVote does not touch term or vote: a partitioned node cannot disrupt the cluster.
+    const term = this.term;
+    const vote = this.vote;
+    this.reset(term);
+    this.vote = vote;
+    this.role = 'precandidate';
+  }
+
+  /** @internal */
+  becomeCandidate(): void {
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+  }
+
+  /** @internal */
+  becomeLeader(): void {
+    this.reset(this.term);
+    this.role = 'leader';
+    this.leaderId = this.id;
+    const self = this.tracker.progress.get(this.id);
+    if (self !== undefined) {
+      self.match = this.log.stable;
+      self.becomeReplicate();
+    }
+    // §5.4.2: commit a blank entry of this term; older entries commit with it.
+    this.appendEntries([{ term: this.term, index: this.log.lastIndex() + 1, type: EntryType.Noop, data: new Uint8Array(0) }]);
+  }
+
+  /** @internal Leader: append to the own log; followers get it at the next flush. */
+  appendEntries(entries: readonly Entry[]): void {
+    this.log.append(entries);
+    for (const e of entries) this.uncommittedBytes += e.data.byteLength;
+    const self = this.tracker.progress.get(this.id);
+    if (self !== undefined) self.next = this.log.lastIndex() + 1;
+    this.appendsDirty = true;
+  }
+
+  /** @internal Whether this node may become leader (it is a voter). */
+  promotable(): boolean {
+    return this.tracker.isVoter(this.id);
+  }
+
+  // ---- output ---------------------------------------------------------------
+
+  /** @internal Queue a message that may leave at once. */
+  send(m: Message): void {
+    this.msgs.push(m);
+  }
+
+  /** @internal Queue a message that must wait until this Ready's state is durable. */
+  sendAfterPersist(m: Message): void {
+    this.msgsAfterPersist.push(m);
+  }
+
+  private softState(): SoftState {
+    return { role: this.role, leaderId: this.leaderId, term: this.term };
+  }
+
+  private hardStateChanged(): boolean {
+    const p = this.prevHard;
+    return p.term !== this.term || p.vote !== this.vote || p.commit !== this.log.committed;
+  }
+
+  private softStateChanged(): boolean {
+    const p = this.prevSoft;
+    return p.role !== this.role || p.leaderId !== this.leaderId || p.term !== this.term;
+  }
+
+  private flushAppends(): void {
+    if (this.role === 'leader' && (this.appendsDirty || this.commitDirty)) {
+      bcastAppend(this, this.commitDirty);
+      this.appendsDirty = false;
+      this.commitDirty = false;
+    }
+  }
+
+  /** Whether `ready()` has anything to hand out. */
+  hasReady(): boolean {
+    return (
+      this.msgs.length > 0 ||
+      this.msgsAfterPersist.length > 0 ||
+      this.readStates.length > 0 ||
+      this.log.stable < this.log.lastIndex() ||
+      this.log.hasNextCommitted() ||
+      this.hardStateChanged() ||
+      this.softStateChanged() ||
+      (this.role === 'leader' && (this.appendsDirty || this.commitDirty))
+    );
+  }
+
+  /** Take everything pending. Call `advance()` with it before the next `ready()`. */
+  ready(): Ready {
+    this.flushAppends();
+    const softState = this.softStateChanged() ? this.softState() : null;
+    if (softState !== null) this.prevSoft = softState;
+    const rd: Ready = {
+      softState,
+      hardState: this.hardStateChanged() ? { term: this.term, vote: this.vote, commit: this.log.committed } : null,
+      entries: this.log.unstableEntries(),
+      committedEntries: this.log.nextCommitted(),
+      messages: this.msgs,
+      messagesAfterPersist: this.msgsAfterPersist,
+      readStates: this.readStates,
+    };
+    this.msgs = [];
+    this.msgsAfterPersist = [];
+    this.readStates = [];
+    return rd;
+  }
+
+  /** Acknowledge a Ready: its entries and hard state are durable and its committed entries applied. */
+  advance(rd: Ready): void {
+    if (rd.hardState !== null) this.prevHard = rd.hardState;
+    const lastNew = rd.entries[rd.entries.length - 1];
+    if (lastNew !== undefined) {
+      this.log.stableTo(lastNew.index, lastNew.term);
+      this.onSelfPersisted();
+    }
+    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (lastApplied !== undefined) {
+      this.log.appliedTo(lastApplied.index);
+      if (this.role === 'leader') {
+        for (const e of rd.committedEntries) this.uncommittedBytes -= e.data.byteLength;
+        if (this.uncommittedBytes < 0) this.uncommittedBytes = 0;
+      }
+    }
+  }
+
+  /** The leader counts itself towards commit only for what its own disk holds. */
+  private onSelfPersisted(): void {
+    if (this.role !== 'leader') return;
+    const self = this.tracker.progress.get(this.id);
+    if (self !== undefined && self.maybeUpdate(this.log.stable)) maybeCommit(this);
+  }
+
+  // ---- inspection -----------------------------------------------------------
+
+  /** The current state, for status pages and tests. */
+  status(): CoreStatus {
+    let progress: Record<NodeId, { match: number; next: number; state: string }> | null = null;
+    if (this.role === 'leader') {
+      progress = {};
+      for (const [id, pr] of this.tracker.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state };
+    }
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leaderId: this.leaderId,
+      commitIndex: this.log.committed,
+      appliedIndex: this.log.applied,
+      lastLogIndex: this.log.lastIndex(),
+      voters: [...this.tracker.voters()],
+      learners: [...this.tracker.config.learners],
+      progress,
+    };
+  }
+
+  /** The entries held in memory from `lo` (inclusive), for tests and the simulator's checks. */
+  entries(lo = this.log.firstIndex()): Entry[] {
+    return this.log.slice(lo, this.log.lastIndex() + 1);
+  }
+
+  /** Current role. */
+  get currentRole(): Role {
+    return this.role;
+  }
+
+  /** Current term. */
+  get currentTerm(): number {
+    return this.term;
+  }
+
+  /** Known leader, or null. */
+  get currentLeader(): NodeId | null {
+    return this.leaderId;
+  }
+}
