@@ -1,0 +1,53 @@
+/**
+ * The `RaftStorage` adapter contract: where a {@link RaftNode} keeps its
+ * hard state and log so they survive a restart.
+ * @module
+ */
+import type { Entry, HardState } from '../raft/core/types.js';
+
+/** What a node finds on its storage at start. */
+export interface PersistentState {
+  /** Term, vote and commit hint; `{ term: 0, vote: null, commit: 0 }` on a new node. */
+  readonly hardState: HardState;
+  /** The log, contiguous and in index order, starting right after `snapshot.index` (or at 1). */
+  readonly entries: readonly Entry[];
+  /** The point the log was compacted to, if any. */
+  readonly snapshot: { readonly index: number; readonly term: number } | null;
+}
+
+/** One durable update: a new hard state and/or log entries. */
+export interface StorageUpdate {
+  /** The new hard state, or null if unchanged. */
+  readonly hardState: HardState | null;
+  /**
+   * Entries to append, contiguous. Any stored entries with index ≥
+   * `entries[0].index` are removed first (a suffix truncation), so the log
+   * stays without holes.
+   */
+  readonly entries: readonly Entry[];
+}
+
+/**
+ * Durable storage of one node's Raft state.
+ *
+ * Requirements for implementations:
+ * - `save` is atomic and durable: when its promise resolves, the hard state
+ *   and every entry are on stable storage (fsynced) and will be returned by
+ *   `load` after a crash. A crash before it resolves leaves either the old or
+ *   the new state for the hard state, and a prefix of the new entries.
+ * - Calls are serialized by the node: a `save` never starts before the
+ *   previous one resolved. Implementations need no locking.
+ * - Truncation: entries from `entries[0].index` on replace the stored suffix;
+ *   the log never has holes.
+ * - A failed `save` rejects; the node then stops for good (fail-stop) and
+ *   never retries it, since a failed fsync may have lost data silently.
+ * - `load` returns exactly what the last successful saves left.
+ */
+export interface RaftStorage {
+  /** Read the persisted state (called once, at start). */
+  load(): Promise<PersistentState>;
+  /** Durably apply one update; resolves once it is on stable storage. */
+  save(update: StorageUpdate): Promise<void>;
+  /** Release resources. */
+  close?(): Promise<void>;
+}
