@@ -1,0 +1,179 @@
+/**
+ * Raft safety invariants checked while a simulation runs: Election Safety,
+ * one vote per (node, term), terms never decrease, Log Matching (by rolling
+ * hash), Leader Completeness, State Machine Safety, commit monotonic and
+ * applied ≤ commit ≤ last. Each check records a human-readable violation.
+ * @module
+ */
+import type { Entry, NodeId } from '../../raft/core/types.js';
+
+/** One broken invariant. */
+export interface Violation {
+  readonly invariant: string;
+  readonly detail: string;
+  readonly time: number;
+}
+
+function mix(h: number, x: number): number {
+  h ^= x;
+  h = Math.imul(h, 0x01000193);
+  return h >>> 0;
+}
+
+/** Hash of one entry's identity: term, type and data bytes. */
+export function entryHash(e: Entry): number {
+  let h = mix(0x811c9dc5, e.term);
+  h = mix(h, e.type);
+  const d = e.data;
+  for (let i = 0; i < d.length; i++) h = mix(h, d[i]!);
+  return h;
+}
+
+/** A node's log as the checker mirrors it: term and rolling prefix hash per index. */
+class MirrorLog {
+  terms: number[] = [0];
+  hashes: number[] = [0];
+
+  lastIndex(): number {
+    return this.terms.length - 1;
+  }
+
+  /** Apply entries written from `entries[0].index` on (truncating the rest). Returns the first changed index. */
+  write(entries: readonly Entry[]): number {
+    const first = entries[0]!.index;
+    this.terms.length = Math.min(this.terms.length, first);
+    this.hashes.length = Math.min(this.hashes.length, first);
+    for (const e of entries) {
+      if (e.index !== this.terms.length) return first; // a gap: caller's bug, leave the mirror as is
+      this.terms.push(e.term);
+      this.hashes.push(mix(this.hashes[e.index - 1]!, entryHash(e)));
+    }
+    return first;
+  }
+}
+
+/** Accumulates observations from every node and reports violations. */
+export class InvariantChecker {
+  readonly violations: Violation[] = [];
+  private readonly leaderOfTerm = new Map<number, NodeId>();
+  private readonly votes = new Map<string, NodeId>();
+  private readonly durableTerm = new Map<NodeId, number>();
+  private readonly logs = new Map<NodeId, MirrorLog>();
+  private readonly commit = new Map<NodeId, number>();
+  /** Committed index → (term, prefix hash) as first seen committed. */
+  private readonly committed: { term: number; hash: number }[] = [{ term: 0, hash: 0 }];
+  /** Applied index → entry hash, as first applied anywhere. */
+  private readonly applied: number[] = [0];
+  private readonly appliedUpTo = new Map<NodeId, number>();
+  now = 0;
+
+  private fail(invariant: string, detail: string): void {
+    if (this.violations.length < 100) this.violations.push({ invariant, detail, time: this.now });
+  }
+
+  private log(id: NodeId): MirrorLog {
+    let l = this.logs.get(id);
+    if (l === undefined) this.logs.set(id, (l = new MirrorLog()));
+    return l;
+  }
+
+  /** A node restarted: its volatile state (commit, applied) starts again from what it recovers. */
+  restarted(id: NodeId, entries: readonly Entry[], firstIndex: number): void {
+    const l = new MirrorLog();
+    if (entries.length > 0 && firstIndex === 1) l.write(entries);
+    this.logs.set(id, l);
+    this.commit.set(id, 0);
+    this.appliedUpTo.set(id, 0);
+  }
+
+  /** Election Safety: at most one leader per term. */
+  leader(id: NodeId, term: number): void {
+    const prev = this.leaderOfTerm.get(term);
+    if (prev !== undefined && prev !== id) this.fail('election-safety', `term ${term} has leaders ${prev} and ${id}`);
+    if (prev === undefined) {
+      this.leaderOfTerm.set(term, id);
+      this.checkLeaderCompleteness(id, term);
+    }
+  }
+
+  /** Leader Completeness: a new leader's log holds every entry committed so far. */
+  private checkLeaderCompleteness(id: NodeId, term: number): void {
+    const l = this.log(id);
+    const top = this.committed.length - 1;
+    if (top === 0) return;
+    if (l.lastIndex() < top || l.hashes[top] !== this.committed[top]!.hash) {
+      this.fail('leader-completeness', `leader ${id} of term ${term} lacks committed entry ${top}`);
+    }
+  }
+
+  /** Durable hard state written: terms never decrease, one vote per (node, term). */
+  hardState(id: NodeId, term: number, vote: NodeId | null): void {
+    const prev = this.durableTerm.get(id) ?? 0;
+    if (term < prev) this.fail('term-monotonic', `${id} term went ${prev} → ${term}`);
+    this.durableTerm.set(id, term);
+    if (vote !== null) {
+      const key = `${id}@${term}`;
+      const had = this.votes.get(key);
+      if (had !== undefined && had !== vote) this.fail('one-vote-per-term', `${id} voted for ${had} and ${vote} in term ${term}`);
+      this.votes.set(key, vote);
+    }
+  }
+
+  /** Entries written to a node's log (Ready.entries): Log Matching against every other node. */
+  entries(id: NodeId, entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    const l = this.log(id);
+    const first = l.write(entries);
+    if (first <= (this.commit.get(id) ?? 0)) this.fail('committed-truncated', `${id} rewrote index ${first} at or below its commit`);
+    for (const [other, ol] of this.logs) {
+      if (other === id) continue;
+      const end = Math.min(l.lastIndex(), ol.lastIndex());
+      for (let i = first; i <= end; i++) {
+        if (l.terms[i] === ol.terms[i] && l.hashes[i] !== ol.hashes[i]) {
+          this.fail('log-matching', `${id} and ${other} agree on term ${l.terms[i]} at ${i} but differ before`);
+          return;
+        }
+      }
+    }
+  }
+
+  /** A node's commit index: monotonic per incarnation, ≤ last, and what it commits is recorded. */
+  commitIndex(id: NodeId, commit: number): void {
+    const prev = this.commit.get(id) ?? 0;
+    if (commit < prev) this.fail('commit-monotonic', `${id} commit went ${prev} → ${commit}`);
+    const l = this.log(id);
+    if (commit > l.lastIndex()) this.fail('commit-le-last', `${id} commit ${commit} > last ${l.lastIndex()}`);
+    for (let i = prev + 1; i <= Math.min(commit, l.lastIndex()); i++) this.recordCommitted(id, i, l);
+    this.commit.set(id, commit);
+  }
+
+  private recordCommitted(id: NodeId, i: number, l: MirrorLog): void {
+    const c = this.committed[i];
+    if (c === undefined) {
+      if (i === this.committed.length) this.committed.push({ term: l.terms[i]!, hash: l.hashes[i]! });
+    } else if (c.hash !== l.hashes[i]) {
+      this.fail('state-machine-safety', `${id} committed a different entry at ${i}`);
+    }
+  }
+
+  /** Entries applied by a node, in order: State Machine Safety and applied ≤ commit. */
+  appliedEntries(id: NodeId, entries: readonly Entry[], commit: number): void {
+    let upTo = this.appliedUpTo.get(id) ?? 0;
+    for (const e of entries) {
+      if (e.index !== upTo + 1) this.fail('apply-order', `${id} applied ${e.index} after ${upTo}`);
+      upTo = e.index;
+      const h = entryHash(e);
+      const known = this.applied[e.index];
+      if (known === undefined) {
+        if (e.index === this.applied.length) this.applied.push(h);
+      } else if (known !== h) this.fail('state-machine-safety', `${id} applied a different entry at ${e.index}`);
+    }
+    if (upTo > commit) this.fail('applied-le-commit', `${id} applied ${upTo} > commit ${commit}`);
+    this.appliedUpTo.set(id, upTo);
+  }
+
+  /** Highest index known committed anywhere. */
+  get committedIndex(): number {
+    return this.committed.length - 1;
+  }
+}
