@@ -78,6 +78,6 @@ export async function run(args: string[]): Promise<BenchRow[]> {
   const i = args.indexOf('--ms');
   const ms = i >= 0 ? Number(args[i + 1]) : 3000;
   const rows: BenchRow[] = [];
-  for (const size of [1, 3]) for (const clients of [1, 256]) rows.push(await measure(size, clients, ms));
+  for (const size of (process.env.QK_SIZES ?? "1,3").split(",").map(Number)) for (const clients of (process.env.QK_CLIENTS ?? "1,256").split(",").map(Number)) rows.push(await measure(size, clients, ms));
   return rows;
 }

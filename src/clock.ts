@@ -26,8 +26,9 @@ export interface Clock {
 }
 
 /**
- * The default clock: `performance.now()` and the host's timers. Timers are
- * unref'd where the host supports it, so an idle node never keeps a process alive.
+ * The default clock: `performance.now()` and the host's timers. A running
+ * node's tick timer keeps the process alive, as a listening server would,
+ * until the node is stopped.
  *
  * @example
  * ```ts
@@ -42,9 +43,7 @@ export function realClock(): Clock {
     setTimeout: (fn, ms) => {
       // A zero delay means "after the current turn", not the host's 1 ms minimum.
       if (ms <= 0 && typeof g.setImmediate === 'function') return { immediate: g.setImmediate(fn) };
-      const t = globalThis.setTimeout(fn, ms) as unknown as { unref?: () => void };
-      if (typeof t === 'object' && t !== null && typeof t.unref === 'function') t.unref();
-      return t;
+      return globalThis.setTimeout(fn, ms);
     },
     clearTimeout: (h) => {
       if (typeof h === 'object' && h !== null && 'immediate' in h) {

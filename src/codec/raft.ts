@@ -21,10 +21,37 @@ function encodeEntry(e: Entry): unknown[] {
   return e.origin === undefined ? [e.term, e.index, e.type, e.data] : [e.term, e.index, e.type, e.data, e.origin, e.seq];
 }
 
+/**
+ * Entries travel column-wise — terms, indexes, types, data lengths, one
+ * concatenated data blob, then origins and sequence numbers or null — so a
+ * batch of N entries costs a handful of arrays instead of N, on both ends.
+ */
 function encodeEntries(entries: readonly Entry[]): unknown[] {
-  const out = new Array<unknown>(entries.length);
-  for (let i = 0; i < entries.length; i++) out[i] = encodeEntry(entries[i]!);
-  return out;
+  const n = entries.length;
+  const terms = new Array<number>(n);
+  const indexes = new Array<number>(n);
+  const types = new Array<number>(n);
+  const lengths = new Array<number>(n);
+  let total = 0;
+  let forwarded = false;
+  for (let i = 0; i < n; i++) {
+    const e = entries[i]!;
+    terms[i] = e.term;
+    indexes[i] = e.index;
+    types[i] = e.type;
+    lengths[i] = e.data.byteLength;
+    total += e.data.byteLength;
+    if (e.origin !== undefined) forwarded = true;
+  }
+  const blob = new Uint8Array(total);
+  let off = 0;
+  for (const e of entries) {
+    blob.set(e.data, off);
+    off += e.data.byteLength;
+  }
+  const origins = forwarded ? entries.map((e) => e.origin ?? null) : null;
+  const seqs = forwarded ? entries.map((e) => e.seq ?? null) : null;
+  return [terms, indexes, types, lengths, blob, origins, seqs];
 }
 
 function encodeMessage(m: Message): unknown[] {
@@ -152,10 +179,36 @@ function decodeMessage(v: unknown, where: string): Message {
 const ENTRY_TYPES = new Set<number>(Object.values(EntryType));
 
 function decodeEntries(v: unknown, where: string): Entry[] {
-  const list = arr(v, where, MAX_ENTRIES_PER_MESSAGE);
-  const out = new Array<Entry>(list.length);
-  for (let i = 0; i < list.length; i++) out[i] = decodeEntry(list[i], where);
+  const cols = arr(v, where, 7);
+  if (cols.length !== 7) throw new DecodeError(`${where}: expected 7 columns, got ${cols.length}`);
+  const terms = arr(cols[0], `${where}.terms`, MAX_ENTRIES_PER_MESSAGE);
+  const n = terms.length;
+  const indexes = sameLength(cols[1], n, `${where}.indexes`);
+  const types = sameLength(cols[2], n, `${where}.types`);
+  const lengths = sameLength(cols[3], n, `${where}.lengths`);
+  const blob = bytes(cols[4], `${where}.blob`);
+  const origins = cols[5] === null ? null : sameLength(cols[5], n, `${where}.origins`);
+  const seqs = cols[6] === null ? null : sameLength(cols[6], n, `${where}.seqs`);
+  const out = new Array<Entry>(n);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const len = uint(lengths[i], `${where}.lengths[${i}]`);
+    if (off + len > blob.byteLength) throw new DecodeError(`${where}: data lengths exceed the blob`);
+    const type = uint(types[i], `${where}.types[${i}]`);
+    if (!ENTRY_TYPES.has(type)) throw new DecodeError(`${where}.types[${i}]: unknown entry type ${type}`);
+    const e = { term: uint(terms[i], `${where}.terms[${i}]`), index: uint(indexes[i], `${where}.indexes[${i}]`), type: type as EntryTypeValue, data: blob.subarray(off, off + len) };
+    off += len;
+    const origin = origins?.[i] ?? null;
+    out[i] = origin === null ? e : { ...e, origin: str(origin, `${where}.origins[${i}]`, 256), seq: uint(seqs?.[i], `${where}.seqs[${i}]`) };
+  }
+  if (off !== blob.byteLength) throw new DecodeError(`${where}: data lengths do not cover the blob`);
   return out;
+}
+
+function sameLength(v: unknown, n: number, where: string): unknown[] {
+  const a = arr(v, where, MAX_ENTRIES_PER_MESSAGE);
+  if (a.length !== n) throw new DecodeError(`${where}: expected ${n} items, got ${a.length}`);
+  return a;
 }
 
 /** Decode one entry (also used by storage adapters that keep entries in this form). */

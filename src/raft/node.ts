@@ -13,6 +13,7 @@ import {
   ProposalDroppedError,
   StorageFailureError,
   StoppedError,
+  TimeoutError,
 } from '../errors.js';
 import { RaftCore, type CoreStatus } from './core/raft.js';
 import { EntryType, type Entry, type NodeId, type Ready, type Role, type SoftState } from './core/types.js';
@@ -230,6 +231,34 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   async linearizableRead<T>(fn: (stateMachine: StateMachine<R>) => T): Promise<T> {
     await this.read();
     return fn(this.o.stateMachine);
+  }
+
+  /**
+   * Resolve with the leader's id as soon as one is known (at once if it
+   * already is); reject with `TimeoutError` after `timeoutMs`.
+   *
+   * @example
+   * ```ts
+   * await node.start();
+   * const leader = await node.waitForLeader();
+   * ```
+   */
+  waitForLeader(timeoutMs = this.o.requestTimeoutMs): Promise<NodeId> {
+    const known = this.leaderId;
+    if (known !== null && this.lifecycle === 'running') return Promise.resolve(known);
+    return new Promise<NodeId>((resolve, reject) => {
+      const onLeader = (id: NodeId | null) => {
+        if (id === null) return;
+        this.o.clock.clearTimeout(timer);
+        this.off('leaderChange', onLeader);
+        resolve(id);
+      };
+      const timer = this.o.clock.setTimeout(() => {
+        this.off('leaderChange', onLeader);
+        reject(new TimeoutError('No leader became known in time', { definite: true }));
+      }, timeoutMs);
+      this.on('leaderChange', onLeader);
+    });
   }
 
   /** Start an election now instead of waiting for the timeout (tests, operators). */
