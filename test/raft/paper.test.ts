@@ -829,6 +829,29 @@ describe('§6.4 ReadIndex', () => {
     expect(c.readStates.get(l.id)).toEqual([]);
   });
 
+  it('"a read at a leader deposed behind a minority partition is never released" (no CheckQuorum to help)', () => {
+    const c = new CoreCluster(['a', 'b', 'c', 'd', 'e'], { checkQuorum: false });
+    const old = c.electLeader();
+    c.tick([old.id]);
+    const x = c.ids.find((id) => id !== old.id)!;
+    const rest = c.ids.filter((id) => id !== old.id && id !== x);
+    c.partition([old.id, x], rest);
+    let fresh: RaftCore | undefined;
+    for (let i = 0; i < 100 && fresh === undefined; i++) {
+      c.tick(rest);
+      fresh = rest.map((id) => c.node(id)).find((n) => n.currentRole === 'leader');
+    }
+    expect(fresh).toBeDefined();
+    expect(old.currentRole).toBe('leader');
+    old.readIndex(9);
+    c.tick([old.id, x], 10); // x answers every round: 2 of 5
+    expect(c.readStates.get(old.id)).toEqual([]);
+    c.heal();
+    c.tick([old.id], 2);
+    expect(old.currentRole).toBe('follower');
+    expect(c.readStates.get(old.id)).toEqual([]);
+  });
+
   it('"reads arriving while a round is in flight share the next round": many reads cost two rounds', () => {
     const c = new CoreCluster(['a', 'b', 'c']);
     const l = c.electLeader();
@@ -905,6 +928,23 @@ describe('§9.6 PreVote', () => {
     expect(all(rd)).toEqual([{ type: MsgType.PreVoteResp, from: 'a', to: 'b', term: 4, reject: false }]);
     expect(rd.hardState).toBeNull();
     expect([f.currentTerm, f.status().vote]).toEqual([3, null]);
+  });
+
+  it('"a pre-vote granted for an earlier round does not count in a later one"', () => {
+    const a = mkCore('a', ['a', 'b', 'c', 'd', 'e'], { preVote: true });
+    a.campaign();
+    take(a);
+    const late = { type: MsgType.PreVoteResp, from: 'b', to: 'a', term: 1, reject: false } as const; // b's grant for term 1, delayed
+    a.step({ ...late, from: 'c' });
+    a.step({ ...late, from: 'd' });
+    expect([a.currentRole, a.currentTerm]).toEqual(['candidate', 1]);
+    a.campaign(); // the election timed out: a pre-vote round for term 2
+    take(a);
+    expect([a.currentRole, a.currentTerm]).toEqual(['precandidate', 1]);
+    a.step(late);
+    a.step({ type: MsgType.PreVoteResp, from: 'c', to: 'a', term: 2, reject: false });
+    expect(a.currentRole).toBe('precandidate'); // self + c only: b never granted term 2
+    expect(a.currentTerm).toBe(1);
   });
 
   it('"a pre-candidate whose log is behind gets no pre-votes and counts the rejections"', () => {
