@@ -475,6 +475,9 @@ describe('§5.3 Log replication', () => {
         expect(c.node('x').entries()).toEqual(l.entries());
         expect(terms(c.disks.get('x')!.entries)).toEqual(want);
         expect(l.status().commitIndex).toBe(11);
+        // Backtracking skips a term per refusal at worst.
+        const refusals = c.delivered.filter((m) => m.type === MsgType.AppResp && m.from === 'x' && m.reject).length;
+        expect(refusals).toBeLessThanOrEqual(new Set(fLog).size);
         const extra = fLog.length > 0 && fLog.some((t, i) => leaderLog[i] !== t);
         expect(c.node('x').counters.logTruncations > 0).toBe(extra);
       });
