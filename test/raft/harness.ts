@@ -19,6 +19,10 @@ export class CoreCluster {
   readonly applied = new Map<NodeId, Entry[]>();
   readonly readStates = new Map<NodeId, ReadState[]>();
   queue: Message[] = [];
+  /** Every message delivered so far, in order (for tests that count messages). */
+  delivered: Message[] = [];
+  /** Messages for which this returns true are dropped instead of delivered. */
+  dropIf: ((m: Message) => boolean) | null = null;
   private readonly cut = new Set<string>();
   private readonly down = new Set<NodeId>();
   private seed: number;
@@ -51,6 +55,12 @@ export class CoreCluster {
     this.readStates.set(id, []);
     this.down.delete(id);
     return core;
+  }
+
+  /** Replace a node's disk with `disk` and restart it from there. */
+  restore(id: NodeId, disk: Disk): RaftCore {
+    this.disks.set(id, { hardState: disk.hardState, entries: [...disk.entries] });
+    return this.start(id);
   }
 
   crash(id: NodeId): void {
@@ -106,6 +116,8 @@ export class CoreCluster {
     let n = 0;
     for (const m of q) {
       if (this.down.has(m.to) || this.cut.has(`${m.from}>${m.to}`) || !filter(m)) continue;
+      if (this.dropIf?.(m) === true) continue;
+      this.delivered.push(m);
       this.nodes.get(m.to)?.step(m);
       n++;
     }

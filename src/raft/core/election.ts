@@ -79,7 +79,8 @@ export function stepCandidate(r: RaftCore, m: Message): void {
       stepFollower(r, m);
       return;
     case MsgType.PreVoteResp:
-      if (r.role === 'precandidate') recordAndTally(r, m.from, !m.reject);
+      // A grant carries the term asked for (ours + 1); a grant of our own term answered an earlier round.
+      if (r.role === 'precandidate' && (m.reject || m.term > r.term)) recordAndTally(r, m.from, !m.reject);
       return;
     case MsgType.VoteResp:
       if (r.role === 'candidate') recordAndTally(r, m.from, !m.reject);

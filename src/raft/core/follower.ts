@@ -39,12 +39,12 @@ function heardFromLeader(r: RaftCore, from: string): void {
 /** §5.3: accept entries if our log matches at prevIndex; otherwise reject with a hint. */
 export function handleAppend(r: RaftCore, m: AppMsg): void {
   const log = r.log;
+  if (!validAppend(r, m)) return;
   if (m.prevIndex < log.committed) {
     // Already have everything up to our commit; tell the leader where we are.
     r.sendAfterPersist(appResp(r, m.from, log.committed, false));
     return;
   }
-  if (!validAppend(r, m)) return;
   const truncationsBefore = log.truncations;
   const lastNew = log.maybeAppend(m.prevIndex, m.prevTerm, m.entries);
   if (lastNew !== null) {

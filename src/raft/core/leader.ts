@@ -123,7 +123,8 @@ function handleHeartbeatResponse(r: RaftCore, m: HeartbeatRespMsg): void {
   pr.probeSent = false;
   // A full window with no acknowledgements means appends were lost: free one slot to retry.
   if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
-  if (pr.match < r.log.lastIndex()) sendAll(r, m.from, false);
+  // Even with nothing new to send, an (empty) append at next-1 makes a follower that lost earlier appends refuse it, which restarts probing.
+  if (pr.match < r.log.lastIndex()) sendAll(r, m.from, true);
   if (m.ctx > 0 && r.tracker.isVoter(m.from)) {
     for (const { req, index } of r.reads.ack(m.ctx, m.from, (acks) => r.tracker.isQuorum(acks))) r.releaseRead(req, index);
     if (r.reads.canStartRound()) bcastHeartbeat(r, r.reads.startRound(r.log.committed, r.id));
