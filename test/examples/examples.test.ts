@@ -9,3 +9,13 @@ describe('examples run', () => {
     expect(r.values).toEqual([5, 5, 5]);
   });
 });
+
+describe('npm run demo', () => {
+  it('elects, fails over when the leader is partitioned, and catches the old leader up', async () => {
+    const { main } = await import('../../examples/demo.js');
+    const lines: string[] = [];
+    const r = await main((l) => lines.push(l));
+    expect(r).toEqual({ failedOver: true, caughtUp: true });
+    expect(lines.join('\n')).toMatch(/ID\s+ROLE\s+TERM/);
+  });
+});
