@@ -1,0 +1,81 @@
+/**
+ * The shipped sequential model: one register per key of a key-value map, with
+ * read, write, compare-and-set and delete.
+ * @module
+ */
+import type { HistoryOp, Model, StepResult } from './types.js';
+
+/** A register's value; `null` means the key is absent. */
+export type KvValue = string | number | null;
+
+/** Fields every KV operation shares. */
+type KvBase = Omit<HistoryOp, 'kind' | 'input' | 'output'>;
+
+/** Read the key; `output` is the value seen (`null`: absent). */
+export type KvRead = KvBase & { kind: 'read'; input?: undefined; output?: KvValue };
+/** Write `input` to the key. */
+export type KvWrite = KvBase & { kind: 'write'; input: KvValue; output?: undefined };
+/** If the key holds `input.expected`, set it to `input.value`; `output` says whether it did. */
+export type KvCas = KvBase & { kind: 'cas'; input: { expected: KvValue; value: KvValue }; output?: boolean };
+/** Delete the key. */
+export type KvDelete = KvBase & { kind: 'delete'; input?: undefined; output?: undefined };
+
+/** One operation of a KV history. */
+export type KvOp = KvRead | KvWrite | KvCas | KvDelete;
+
+function next(state: KvValue): StepResult<KvValue> {
+  return { legal: true, nextState: state };
+}
+
+const ILLEGAL: StepResult<KvValue> = { legal: false };
+
+/**
+ * A register per key: the state is the key's value (`null` when absent).
+ * `info` reads are dropped by the checker (they change nothing); an `info`
+ * CAS takes effect exactly when its expectation holds at its linearization point.
+ *
+ * @example
+ * ```ts
+ * checkLinearizability<KvValue, KvOp>(history, kvModel);
+ * ```
+ */
+export const kvModel: Model<KvValue, KvOp> = Object.freeze({
+  init: (): KvValue => null,
+  step(state: KvValue, op: KvOp): StepResult<KvValue> {
+    const known = op.outcome === 'ok';
+    switch (op.kind) {
+      case 'read':
+        return !known || (op.output ?? null) === state ? next(state) : ILLEGAL;
+      case 'write':
+        return next(op.input);
+      case 'delete':
+        return next(null);
+      case 'cas': {
+        const swapped = state === op.input.expected;
+        if (known && op.output !== swapped) return ILLEGAL;
+        return next(swapped ? op.input.value : state);
+      }
+      default:
+        return ILLEGAL;
+    }
+  },
+  equal: (a: KvValue, b: KvValue): boolean => a === b,
+  // Type-tagged so the string '1' and the number 1 never share a hash by accident (harmless, but slower).
+  hash: (s: KvValue): string => (s === null ? 'n' : typeof s === 'number' ? `#${s}` : `s${s}`),
+  isReadOnly: (op: KvOp): boolean => op.kind === 'read',
+  describe: describeKvOp,
+});
+
+/** A one-line description of a KV operation, e.g. `#3 c1 cas(k, 1→2) = true [10, 14]`. */
+export function describeKvOp(op: KvOp): string {
+  let what: string;
+  switch (op.kind) {
+    case 'read': what = `read(${op.key})`; break;
+    case 'write': what = `write(${op.key}, ${JSON.stringify(op.input)})`; break;
+    case 'delete': what = `delete(${op.key})`; break;
+    case 'cas': what = `cas(${op.key}, ${JSON.stringify(op.input.expected)}→${JSON.stringify(op.input.value)})`; break;
+  }
+  const result = op.outcome !== 'ok' ? ` ${op.outcome}` : op.kind === 'read' || op.kind === 'cas' ? ` = ${JSON.stringify(op.output)}` : '';
+  const end = op.outcome === 'ok' ? String(op.return) : '∞';
+  return `#${op.id ?? '?'} c${op.client} ${what}${result} [${op.call}, ${end}]`;
+}
