@@ -11,6 +11,34 @@ export interface LinkFaults {
   minDelayMs: number;
   /** Maximum one-way delay in milliseconds (uniform between min and max; a spread reorders packets). */
   maxDelayMs: number;
+  /**
+   * Probability each delivered copy is corrupted by the fabric's corrupter, in
+   * [0, 1] (default 0). Byte packets get bits flipped or are cut short, so the
+   * receiver's codec must reject them.
+   */
+  corrupt?: number;
+}
+
+/**
+ * Mutates a packet in flight; must return a new packet rather than change the
+ * sender's (which it may keep to retransmit).
+ */
+export type Corrupter<T> = (packet: T, rng: Prng) => T;
+
+/**
+ * The default corrupter for byte packets: a copy with one random bit flipped,
+ * one random byte replaced, or the tail cut off (each one time in three).
+ * Anything that is not a `Uint8Array` is returned unchanged.
+ */
+export function corruptBytes<T>(packet: T, rng: Prng): T {
+  if (!(packet instanceof Uint8Array) || packet.length === 0) return packet;
+  const out = packet.slice();
+  const i = rng.int(out.length);
+  const how = rng.int(3);
+  if (how === 0) out[i] = out[i]! ^ (1 << rng.int(8));
+  else if (how === 1) out[i] = (out[i]! + 1 + rng.int(255)) & 0xff;
+  else return out.subarray(0, i) as T;
+  return out as T;
 }
 
 /** A packet handler of one endpoint. */
@@ -27,8 +55,9 @@ export class PacketFabric<T> {
   private readonly blocked = new Set<string>();
   private readonly linkFaults = new Map<string, LinkFaults>();
   private defaults: LinkFaults;
-  /** Counters: sent, delivered, dropped (by fault or cut), duplicated. */
-  readonly stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+  private corrupter: Corrupter<T> = corruptBytes;
+  /** Counters: sent, delivered, dropped (by fault or cut), duplicated, corrupted. */
+  readonly stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, corrupted: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -56,6 +85,11 @@ export class PacketFabric<T> {
   /** Set faults for every link that has no override. */
   setDefaults(faults: Partial<LinkFaults>): void {
     this.defaults = { ...this.defaults, ...faults };
+  }
+
+  /** Replace how packets are corrupted (see {@link LinkFaults.corrupt}); the default is {@link corruptBytes}. */
+  setCorrupter(corrupter: Corrupter<T>): void {
+    this.corrupter = corrupter;
   }
 
   /** Override the faults of the directed link from → to. */
@@ -133,7 +167,11 @@ export class PacketFabric<T> {
   private schedule(from: string, to: string, packet: T, f: LinkFaults): void {
     const spread = f.maxDelayMs - f.minDelayMs;
     const delay = spread > 0 ? f.minDelayMs + this.rng.next() * spread : f.minDelayMs;
-    this.clock.setTimeout(() => this.deliver(from, to, packet), delay);
+    // Drawn only when corruption is on, so fabrics without it replay exactly as before it existed.
+    const corrupt = f.corrupt !== undefined && f.corrupt > 0 && this.rng.next() < f.corrupt;
+    const copy = corrupt ? this.corrupter(packet, this.rng) : packet;
+    if (corrupt) this.stats.corrupted++;
+    this.clock.setTimeout(() => this.deliver(from, to, copy), delay);
   }
 
   private deliver(from: string, to: string, packet: T): void {
