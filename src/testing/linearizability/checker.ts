@@ -36,7 +36,8 @@ export function checkLinearizability<S, Op extends HistoryOp>(
   const keys: KeyResult<Op>[] = [];
   let steps = 0;
   let unknown = false;
-  for (const [key, ops] of parts) {
+  for (const [key, all] of parts) {
+    const ops = model.simplify?.(all) ?? all;
     const found = searchPartition(ops, model, maxSteps);
     steps += found.steps;
     const kr: KeyResult<Op> = { key, result: found.result, steps: found.steps, ops: ops.length };

@@ -63,8 +63,38 @@ export const kvModel: Model<KvValue, KvOp> = Object.freeze({
   // Type-tagged so the string '1' and the number 1 never share a hash by accident (harmless, but slower).
   hash: (s: KvValue): string => (s === null ? 'n' : typeof s === 'number' ? `#${s}` : `s${s}`),
   isReadOnly: (op: KvOp): boolean => op.kind === 'read',
+  simplify: dropUnobservedInfo,
   describe: describeKvOp,
 });
+
+function observes(op: KvOp): KvValue | undefined {
+  if (op.kind === 'read' && op.outcome === 'ok') return op.output ?? null;
+  if (op.kind === 'cas' && op.outcome !== 'fail') return op.input.expected;
+  return undefined;
+}
+
+/**
+ * Drop `info` writes, deletes and CASes whose written value no read returned
+ * and no CAS expected. Sound for a register: such an op, if it took effect,
+ * was only ever overwritten, so removing it (and any `info` CAS it disabled)
+ * leaves a legal order legal, unless an `ok` CAS that returned false ran
+ * after the op's call: that CAS may have needed the state to differ from its
+ * expectation, so such an op is kept.
+ */
+function dropUnobservedInfo(ops: readonly KvOp[]): KvOp[] {
+  const observed = new Set<string>();
+  let lastFailedCas = Number.NEGATIVE_INFINITY;
+  for (const op of ops) {
+    const v = observes(op);
+    if (v !== undefined) observed.add(kvModel.hash(v) as string);
+    if (op.kind === 'cas' && op.outcome === 'ok' && op.output === false) lastFailedCas = Math.max(lastFailedCas, op.return!);
+  }
+  return ops.filter((op) => {
+    if (op.outcome !== 'info' || op.call <= lastFailedCas) return true;
+    const written = op.kind === 'write' ? op.input : op.kind === 'delete' ? null : op.kind === 'cas' ? op.input.value : undefined;
+    return written === undefined || observed.has(kvModel.hash(written) as string);
+  });
+}
 
 /** A one-line description of a KV operation, e.g. `#3 c1 cas(k, 1→2) = true [10, 14]`. */
 export function describeKvOp(op: KvOp): string {

@@ -68,6 +68,14 @@ export interface Model<S, Op extends HistoryOp = HistoryOp> {
    * this is true constrains nothing and is dropped before the search.
    */
   isReadOnly?(op: Op): boolean;
+  /**
+   * Optional: drop `info` operations of one key's sub-history that cannot
+   * change the verdict (e.g. a write whose value nobody observed). Each
+   * `info` op still in the search multiplies the work of proving a history
+   * illegal, so this matters. Must return a subset of `ops`, in order, and
+   * drop only `info` operations.
+   */
+  simplify?(ops: readonly Op[]): Op[];
   /** Optional: a short description of an operation for reports. */
   describe?(op: Op): string;
 }

@@ -60,6 +60,18 @@ describe('checkLinearizability: hand-made histories', () => {
     expect(check(wrongExpectation).result).toBe('illegal');
   });
 
+  it('drops info writes nobody observed before searching, but not when a failed CAS may have needed them', () => {
+    const unobserved = [w('a', 1, 0, 1), info(w('a', 2, 2, 3)), r('a', 1, 10, 11)];
+    expect(check(unobserved).keys[0]?.ops).toBe(2);
+    expect(check(unobserved).result).toBe('ok');
+    const observed = [w('a', 1, 0, 1), info(w('a', 2, 2, 3)), r('a', 2, 10, 11)];
+    expect(check(observed).keys[0]?.ops).toBe(3);
+    // The CAS can only have failed because the info write of 2 took effect: it must stay.
+    const neededByCas = [w('a', 1, 0, 1), info(w('a', 2, 2, 3)), cas('a', 1, 3, false, 10, 11)];
+    expect(check(neededByCas).keys[0]?.ops).toBe(3);
+    expect(check(neededByCas).result).toBe('ok');
+  });
+
   it('checks keys independently and reports each', () => {
     const res = check([w('a', 1, 0, 10), w('b', 2, 0, 10), r('b', 2, 11, 12), r('a', 1, 11, 12)]);
     expect(res.result).toBe('ok');
