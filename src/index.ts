@@ -67,3 +67,5 @@ export { MemoryStorage } from './storage/memory.js';
 export type { RaftTransport, MessageHandler } from './transport/transport.js';
 export { MemoryNetwork, MemoryTransport } from './transport/memory.js';
 export type { MemoryNetworkOptions } from './transport/memory.js';
+export { FsError, isFsError } from './storage/fs.js';
+export type { FileSystem, FileHandle, OpenOptions, FsErrorCode } from './storage/fs.js';

@@ -8,7 +8,7 @@
 export type { Outcome, HistoryOp, StepResult, Model, CheckOptions, KeyResult, CheckResult } from './types.js';
 export { checkLinearizability, formatCheckResult, defaultDescribe } from './checker.js';
 export { kvModel, describeKvOp } from './kv-model.js';
-export type { KvValue, KvOp, KvRead, KvWrite, KvCas, KvDelete } from './kv-model.js';
+export type { KvValue, KvOp, KvBase, KvRead, KvWrite, KvCas, KvDelete } from './kv-model.js';
 export { bruteForceCheck } from './brute-force.js';
 export { checkKvDurability } from './durability.js';
 export type { DurabilityViolation } from './durability.js';

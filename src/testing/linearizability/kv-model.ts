@@ -9,7 +9,7 @@ import type { HistoryOp, Model, StepResult } from './types.js';
 export type KvValue = string | number | null;
 
 /** Fields every KV operation shares. */
-type KvBase = Omit<HistoryOp, 'kind' | 'input' | 'output'>;
+export type KvBase = Omit<HistoryOp, 'kind' | 'input' | 'output'>;
 
 /** Read the key; `output` is the value seen (`null`: absent). */
 export type KvRead = KvBase & { kind: 'read'; input?: undefined; output?: KvValue };

@@ -78,7 +78,7 @@ const dec = new TextDecoder();
 export class RaftSim {
   readonly loop = new EventLoop();
   readonly checker = new InvariantChecker();
-  readonly nodes: SimNode[];
+  /** @internal */ readonly nodes: SimNode[];
   private readonly o: Required<RaftSimOptions>;
   private readonly fabric: PacketFabric<Uint8Array>;
   private readonly faultRng: Prng;

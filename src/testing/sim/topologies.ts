@@ -116,7 +116,7 @@ export function oneWayIsolate(fabric: CuttableFabric, ids: readonly string[], vi
   return connectOnly(fabric, ids, (a, b) => !blocked(a, b), 'one-way', `${victim} ${direction === 'in' ? 'deaf' : 'mute'}`);
 }
 
-/** The names {@link randomTopology} chooses from. */
+/** The names {@link applyTopology} accepts. */
 export const TOPOLOGY_NAMES = ['isolate-one', 'majority-minority', 'ring-of-majorities', 'bridge', 'partial-mesh', 'one-way'] as const;
 
 /** One of {@link TOPOLOGY_NAMES}. */
