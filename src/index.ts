@@ -62,7 +62,7 @@ export type {
 
 export { encodeRaftFrame, decodeRaftFrame, RAFT_PROTOCOL_VERSION } from './codec/raft.js';
 
-export type { RaftStorage, PersistentState, StorageUpdate } from './storage/storage.js';
+export type { RaftStorage, PersistentState, StorageUpdate, SnapshotMeta, StoredSnapshot, SnapshotSaveOptions } from './storage/storage.js';
 export { MemoryStorage } from './storage/memory.js';
 export type { RaftTransport, MessageHandler } from './transport/transport.js';
 export { MemoryNetwork, MemoryTransport } from './transport/memory.js';

@@ -132,9 +132,9 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
       maxUncommittedBytes: this.o.maxUncommittedBytes,
       hardState: persisted.hardState,
       entries: persisted.entries,
-      ...(persisted.snapshot ? { snapshot: persisted.snapshot } : {}),
+      ...(persisted.snapshot ? { snapshot: { index: persisted.snapshot.meta.index, term: persisted.snapshot.meta.term } } : {}),
     });
-    this.lastApplied = persisted.snapshot?.index ?? 0;
+    this.lastApplied = persisted.snapshot?.meta.index ?? 0;
     this.soft = { role: 'follower', leaderId: null, term: persisted.hardState.term };
     await this.o.transport.start((m) => this.onMessage(m));
     if (this.lifecycle !== 'starting') return;

@@ -1,5 +1,5 @@
 import type { Entry, HardState } from '../raft/core/types.js';
-import type { PersistentState, RaftStorage, StorageUpdate } from './storage.js';
+import type { PersistentState, RaftStorage, SnapshotSaveOptions, StorageUpdate, StoredSnapshot } from './storage.js';
 
 /**
  * {@link RaftStorage} in memory: "durable" for as long as the object lives,
@@ -15,11 +15,12 @@ import type { PersistentState, RaftStorage, StorageUpdate } from './storage.js';
 export class MemoryStorage implements RaftStorage {
   private hard: HardState = { term: 0, vote: null, commit: 0 };
   private log: Entry[] = [];
+  private snap: StoredSnapshot | null = null;
   /** How many `save` calls completed. */
   saves = 0;
 
   async load(): Promise<PersistentState> {
-    return { hardState: this.hard, entries: [...this.log], snapshot: null };
+    return { hardState: this.hard, entries: [...this.log], snapshot: this.snap };
   }
 
   async save(update: StorageUpdate): Promise<void> {
@@ -27,12 +28,26 @@ export class MemoryStorage implements RaftStorage {
     const first = update.entries[0];
     if (first !== undefined) {
       const offset = this.log.length === 0 ? first.index : this.log[0]!.index;
+      if (this.log.length === 0 && this.snap !== null && first.index > this.snap.meta.index + 1) {
+        throw new Error(`MemoryStorage: append at ${first.index} would leave a hole after snapshot ${this.snap.meta.index}`);
+      }
       const keep = first.index - offset;
       if (keep < 0 || keep > this.log.length) throw new Error(`MemoryStorage: append at ${first.index} would leave a hole`);
       this.log.length = keep;
       for (const e of update.entries) this.log.push(e);
     }
     this.saves++;
+  }
+
+  async saveSnapshot(snapshot: StoredSnapshot, options: SnapshotSaveOptions): Promise<void> {
+    this.snap = snapshot;
+    if (options.discardLog) this.log = [];
+    else this.log = this.log.filter((e) => e.index > options.compactTo);
+  }
+
+  /** The stored snapshot (for tests). */
+  get snapshot(): StoredSnapshot | null {
+    return this.snap;
   }
 
   /** The stored hard state (for tests). */

@@ -3,16 +3,47 @@
  * hard state and log so they survive a restart.
  * @module
  */
+import type { StoredConfig } from '../raft/core/confchange.js';
 import type { Entry, HardState } from '../raft/core/types.js';
+
+/** Where a snapshot sits in the log, and the configuration in force there. */
+export interface SnapshotMeta {
+  /** Index of the last entry the snapshot covers. */
+  readonly index: number;
+  /** Term of that entry. */
+  readonly term: number;
+  /** The cluster configuration in force at `index`. */
+  readonly config: StoredConfig;
+}
+
+/** A state machine snapshot with its position. */
+export interface StoredSnapshot {
+  readonly meta: SnapshotMeta;
+  /** The state machine's serialized state at `meta.index`. */
+  readonly data: Uint8Array;
+}
 
 /** What a node finds on its storage at start. */
 export interface PersistentState {
   /** Term, vote and commit hint; `{ term: 0, vote: null, commit: 0 }` on a new node. */
   readonly hardState: HardState;
-  /** The log, contiguous and in index order, starting right after `snapshot.index` (or at 1). */
+  /**
+   * The log, contiguous and in index order. Without a snapshot it starts at
+   * 1; with one it may start at or before `snapshot.meta.index + 1` (entries
+   * kept for slow followers). The node discards entries that contradict the
+   * snapshot, so a crash between writing a snapshot and trimming the log is safe.
+   */
   readonly entries: readonly Entry[];
-  /** The point the log was compacted to, if any. */
-  readonly snapshot: { readonly index: number; readonly term: number } | null;
+  /** The latest durable snapshot, if any. */
+  readonly snapshot: StoredSnapshot | null;
+}
+
+/** How to treat the log when a snapshot is saved. */
+export interface SnapshotSaveOptions {
+  /** Entries with index ≤ this may be deleted once the snapshot is durable. */
+  readonly compactTo: number;
+  /** Delete every log entry (the snapshot came from the leader and the log conflicts with it). */
+  readonly discardLog: boolean;
 }
 
 /** One durable update: a new hard state and/or log entries. */
@@ -48,6 +79,12 @@ export interface RaftStorage {
   load(): Promise<PersistentState>;
   /** Durably apply one update; resolves once it is on stable storage. */
   save(update: StorageUpdate): Promise<void>;
+  /**
+   * Durably replace the stored snapshot (atomically: a crash leaves the old
+   * or the new one, whole), then trim the log as `options` allow. Never
+   * called concurrently with `save`.
+   */
+  saveSnapshot(snapshot: StoredSnapshot, options: SnapshotSaveOptions): Promise<void>;
   /** Release resources. */
   close?(): Promise<void>;
 }
