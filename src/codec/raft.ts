@@ -5,7 +5,8 @@
  * @module
  */
 import { DecodeError } from '../errors.js';
-import { EntryType, MsgType, type Entry, type EntryTypeValue, type Message } from '../raft/core/types.js';
+import { validateStoredConfig } from '../raft/core/confchange.js';
+import { EntryType, MsgType, type Entry, type EntryTypeValue, type Message, type SnapshotConfig } from '../raft/core/types.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeValue, encodeValue } from './msgpack.js';
 import { arr, bool, bytes, id, str, uint } from './validate.js';
 
@@ -79,6 +80,10 @@ function encodeMessage(m: Message): unknown[] {
       return [...head, m.ctx, m.index];
     case MsgType.TimeoutNow:
       return head;
+    case MsgType.Snapshot:
+      return [...head, m.index, m.snapTerm, JSON.stringify(m.config), m.offset, m.total, m.data, m.done];
+    case MsgType.SnapshotResp:
+      return [...head, m.index, m.offset, m.reject];
   }
 }
 
@@ -127,6 +132,8 @@ const FIELD_COUNT: Record<number, number> = {
   [MsgType.ReadIndex]: 5,
   [MsgType.ReadIndexResp]: 6,
   [MsgType.TimeoutNow]: 4,
+  [MsgType.Snapshot]: 11,
+  [MsgType.SnapshotResp]: 7,
 };
 
 function decodeMessage(v: unknown, where: string): Message {
@@ -171,9 +178,36 @@ function decodeMessage(v: unknown, where: string): Message {
       return { type, ...base, ctx: uint(f[4], `${where}.ctx`) };
     case MsgType.ReadIndexResp:
       return { type, ...base, ctx: uint(f[4], `${where}.ctx`), index: uint(f[5], `${where}.index`) };
+    case MsgType.Snapshot:
+      return {
+        type,
+        ...base,
+        index: uint(f[4], `${where}.index`),
+        snapTerm: uint(f[5], `${where}.snapTerm`),
+        config: decodeSnapshotConfig(f[6], `${where}.config`),
+        offset: uint(f[7], `${where}.offset`),
+        total: uint(f[8], `${where}.total`),
+        data: bytes(f[9], `${where}.data`),
+        done: bool(f[10], `${where}.done`),
+      };
+    case MsgType.SnapshotResp:
+      return { type, ...base, index: uint(f[4], `${where}.index`), offset: uint(f[5], `${where}.offset`), reject: bool(f[6], `${where}.reject`) };
     default:
       return { type: MsgType.TimeoutNow, ...base };
   }
+}
+
+function decodeSnapshotConfig(v: unknown, where: string): SnapshotConfig {
+  const text = str(v, where, 4 * 1024 * 1024);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DecodeError(`${where}: not JSON`);
+  }
+  const c = validateStoredConfig(parsed);
+  if (c === null) throw new DecodeError(`${where}: not a valid configuration`);
+  return c;
 }
 
 const ENTRY_TYPES = new Set<number>(Object.values(EntryType));

@@ -7,7 +7,7 @@
  * effect when their entry commits.
  */
 import type { ClusterConfig } from './tracker.js';
-import type { NodeId } from './types.js';
+import type { NodeId, SnapshotConfig } from './types.js';
 
 /** A membership change, as `changeMembership` takes it. */
 export interface MembershipChange {
@@ -17,18 +17,12 @@ export interface MembershipChange {
   readonly removeLearners?: readonly NodeId[];
 }
 
-/** A configuration as stored in a Config entry and in snapshots. */
-export interface StoredConfig {
-  readonly voters: readonly NodeId[];
-  readonly outgoing: readonly NodeId[];
-  readonly learners: readonly NodeId[];
-  /** Ids that were members once and were removed: never to be reused. */
-  readonly removed: readonly NodeId[];
-  /** Bumped by a forced recovery (`forceNewCluster`); messages of older epochs are ignored. */
-  readonly epoch: number;
-  /** Addresses of members, for transports and client redirects. */
-  readonly addresses: Readonly<Record<NodeId, string>>;
-}
+/**
+ * A configuration as stored in a Config entry and in snapshots: voters,
+ * `outgoing` voters while joint, learners, ids `removed` (never reused), the
+ * recovery `epoch` and members' addresses.
+ */
+export type StoredConfig = SnapshotConfig;
 
 /** Full configuration in force: quorum sets plus history. */
 export interface FullConfig extends ClusterConfig {
@@ -82,6 +76,12 @@ export function decodeConfig(data: Uint8Array): FullConfig | null {
   } catch {
     return null;
   }
+  const s = validateStoredConfig(v);
+  return s === null ? null : fromStored(s);
+}
+
+/** Check a decoded value is a {@link StoredConfig}; null if not. */
+export function validateStoredConfig(v: unknown): StoredConfig | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   const voters = idList(o.voters);
@@ -93,7 +93,7 @@ export function decodeConfig(data: Uint8Array): FullConfig | null {
   if (!voters || !outgoing || !learners || !removed || typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) return null;
   if (typeof addresses !== 'object' || addresses === null || Array.isArray(addresses)) return null;
   for (const a of Object.values(addresses)) if (typeof a !== 'string') return null;
-  return fromStored({ voters, outgoing, learners, removed, epoch, addresses: addresses as Record<string, string> });
+  return { voters, outgoing, learners, removed, epoch, addresses: addresses as Record<string, string> };
 }
 
 /** Whether a configuration is joint (a voter change in progress). */

@@ -4,7 +4,7 @@
  */
 import { expectedGot } from '../../errors.js';
 import type { Prng } from '../../util/prng.js';
-import type { Entry, HardState, NodeId } from './types.js';
+import type { Entry, HardState, NodeId, SnapshotConfig } from './types.js';
 
 /** Options of {@link RaftCore}. */
 export interface RaftCoreOptions {
@@ -38,8 +38,18 @@ export interface RaftCoreOptions {
   hardState?: HardState;
   /** Restored log entries (after the snapshot, contiguous). */
   entries?: readonly Entry[];
-  /** Restored snapshot point. */
-  snapshot?: { index: number; term: number };
+  /** Bytes per InstallSnapshot chunk. @default 1048576 (1 MiB) */
+  snapshotChunkBytes?: number;
+  /** InstallSnapshot chunks in flight per follower. @default 4 */
+  snapshotWindow?: number;
+  /** Ticks without a chunk acknowledgement before a snapshot transfer is aborted (and restarted). @default 2 × electionTicks */
+  snapshotChunkTimeoutTicks?: number;
+  /** Reads: `index` (ReadIndex, a heartbeat round per batch) or `lease` (local while a quorum acknowledged within the lease; needs checkQuorum). @default 'index' */
+  readMode?: 'index' | 'lease';
+  /** Ticks subtracted from the election timeout to bound clock drift in lease reads. @default 1 */
+  leaseDriftTicks?: number;
+  /** Restored snapshot: its point, the configuration in force there, and its data (served to followers). */
+  snapshot?: { index: number; term: number; config?: SnapshotConfig; data?: Uint8Array };
 }
 
 /** Defaults of {@link RaftCoreOptions}. */
@@ -53,6 +63,10 @@ export const RAFT_CORE_DEFAULTS = Object.freeze({
   maxInflightBytes: 32 * 1024 * 1024,
   maxMsgBytes: 1024 * 1024,
   maxUncommittedBytes: 64 * 1024 * 1024,
+  snapshotChunkBytes: 1024 * 1024,
+  snapshotWindow: 4,
+  readMode: 'index' as 'index' | 'lease',
+  leaseDriftTicks: 1,
 });
 
 /** Options with every default filled in. */
@@ -65,9 +79,16 @@ function positiveInt(name: string, v: number): void {
 
 /** Fill defaults and check relations between fields. */
 export function resolveCoreOptions(o: RaftCoreOptions): ResolvedCoreOptions {
-  const r: ResolvedCoreOptions = { ...RAFT_CORE_DEFAULTS, learners: [], ...stripUndefined(o) } as ResolvedCoreOptions;
+  const given = stripUndefined(o);
+  const electionTicks = given.electionTicks ?? RAFT_CORE_DEFAULTS.electionTicks;
+  const r: ResolvedCoreOptions = { ...RAFT_CORE_DEFAULTS, learners: [], snapshotChunkTimeoutTicks: 2 * electionTicks, ...given } as ResolvedCoreOptions;
   if (typeof r.id !== 'string' || r.id.length === 0) throw expectedGot('id', 'a non-empty string', r.id);
-  for (const k of ['electionTicks', 'heartbeatTicks', 'maxInflightMsgs', 'maxInflightBytes', 'maxMsgBytes', 'maxUncommittedBytes'] as const) positiveInt(k, r[k]);
+  for (const k of ['electionTicks', 'heartbeatTicks', 'maxInflightMsgs', 'maxInflightBytes', 'maxMsgBytes', 'maxUncommittedBytes', 'snapshotChunkBytes', 'snapshotWindow', 'snapshotChunkTimeoutTicks'] as const) positiveInt(k, r[k]);
+  if (r.readMode !== 'index' && r.readMode !== 'lease') throw expectedGot('readMode', "'index' or 'lease'", r.readMode);
+  if (r.readMode === 'lease' && !r.checkQuorum) throw expectedGot('readMode', "'index' unless checkQuorum is on (a lease needs CheckQuorum)", r.readMode);
+  if (!Number.isSafeInteger(r.leaseDriftTicks) || r.leaseDriftTicks < 0 || r.leaseDriftTicks >= r.electionTicks) {
+    throw expectedGot('leaseDriftTicks', `an integer in [0, electionTicks)`, r.leaseDriftTicks);
+  }
   if (r.heartbeatTicks >= r.electionTicks) throw expectedGot('heartbeatTicks', `less than electionTicks (${r.electionTicks})`, r.heartbeatTicks);
   const voters = new Set(r.voters);
   if (voters.size !== r.voters.length) throw expectedGot('voters', 'distinct ids', r.voters);

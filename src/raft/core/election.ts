@@ -74,6 +74,7 @@ export function stepCandidate(r: RaftCore, m: Message): void {
   switch (m.type) {
     case MsgType.App:
     case MsgType.Heartbeat:
+    case MsgType.Snapshot:
       // A leader exists in our term: give up and follow it.
       r.becomeFollower(m.term, m.from);
       stepFollower(r, m);

@@ -4,6 +4,7 @@
  */
 import { campaign } from './election.js';
 import type { RaftCore } from './raft.js';
+import { handleSnapshotChunk } from './snapshot.js';
 import { MsgType, type AppMsg, type HeartbeatMsg, type Message } from './types.js';
 
 export function stepFollower(r: RaftCore, m: Message): void {
@@ -18,6 +19,10 @@ export function stepFollower(r: RaftCore, m: Message): void {
       return;
     case MsgType.Prop:
       if (r.leaderId !== null && r.opts.forwardProposals) r.send({ ...m, from: r.id, to: r.leaderId, term: r.term });
+      return;
+    case MsgType.Snapshot:
+      heardFromLeader(r, m.from);
+      handleSnapshotChunk(r, m);
       return;
     case MsgType.ReadIndexResp:
       if (m.from === r.leaderId) r.readStates.push({ index: m.index, ctx: m.ctx });
@@ -49,7 +54,7 @@ export function handleAppend(r: RaftCore, m: AppMsg): void {
   const lastNew = log.maybeAppend(m.prevIndex, m.prevTerm, m.entries);
   if (lastNew !== null) {
     if (log.truncations > truncationsBefore) r.counters.logTruncations++;
-    log.commitTo(Math.min(m.commit, lastNew));
+    r.commitTo(Math.min(m.commit, lastNew));
     r.sendAfterPersist(appResp(r, m.from, lastNew, false));
     return;
   }
@@ -89,7 +94,7 @@ function appResp(r: RaftCore, to: string, index: number, reject: boolean) {
 
 /** Heartbeats carry min(match, commit), so the commit they bring is always within our log. */
 export function handleHeartbeat(r: RaftCore, m: HeartbeatMsg): void {
-  r.log.commitTo(Math.min(m.commit, r.log.lastIndex()));
+  r.commitTo(Math.min(m.commit, r.log.lastIndex()));
   // The answer carries no durable state, only "no newer leader seen", so it may leave at once.
   r.send({ type: MsgType.HeartbeatResp, term: r.term, from: r.id, to: m.from, ctx: m.ctx });
 }

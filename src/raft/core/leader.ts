@@ -5,6 +5,8 @@
  */
 import type { Progress } from './progress.js';
 import type { RaftCore } from './raft.js';
+import { handleSnapshotResp, startSnapshotSend } from './snapshot.js';
+import { maybeFinishTransfer } from './transfer.js';
 import { MsgType, type AppRespMsg, type HeartbeatRespMsg, type Message, type NodeId } from './types.js';
 
 export function stepLeader(r: RaftCore, m: Message): void {
@@ -22,6 +24,9 @@ export function stepLeader(r: RaftCore, m: Message): void {
     case MsgType.ReadIndex:
       if (r.tracker.progress.has(m.from)) r.handleReadRequest({ from: m.from, ctx: m.ctx });
       return;
+    case MsgType.SnapshotResp:
+      handleSnapshotResp(r, m);
+      return;
     default:
       return;
   }
@@ -33,7 +38,8 @@ export function maybeSendAppend(r: RaftCore, to: NodeId, sendIfEmpty: boolean): 
   if (pr === undefined || pr.isPaused()) return false;
   const prevIndex = pr.next - 1;
   const prevTerm = r.log.term(prevIndex);
-  if (prevTerm === undefined) return false;
+  // What the follower needs next was compacted away: it gets the snapshot instead.
+  if (prevTerm === undefined) return startSnapshotSend(r, to, pr);
   const entries = r.log.slice(pr.next, r.log.lastIndex() + 1, r.opts.maxMsgBytes);
   if (entries.length === 0 && !sendIfEmpty) return false;
   r.send({ type: MsgType.App, term: r.term, from: r.id, to, prevIndex, prevTerm, entries, commit: r.log.committed });
@@ -74,7 +80,7 @@ export function maybeCommit(r: RaftCore): boolean {
   const idx = r.tracker.committed();
   if (idx <= r.log.committed || r.log.term(idx) !== r.term) return false;
   const firstInTerm = r.log.term(r.log.committed) !== r.term;
-  r.log.commitTo(idx);
+  r.commitTo(idx);
   r.commitDirty = true;
   if (firstInTerm) releasePendingReads(r);
   return true;
@@ -98,9 +104,12 @@ function handleAppendResponse(r: RaftCore, m: AppRespMsg): void {
   const wasProbing = pr.state === 'probe';
   if (pr.maybeUpdate(m.index)) {
     if (wasProbing) pr.becomeReplicate();
+    else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
     else pr.inflights.freeLE(m.index);
     maybeCommit(r);
+    if (r.role !== 'leader') return;
     sendAll(r, m.from, false);
+    maybeFinishTransfer(r, m.from);
   } else {
     pr.inflights.freeLE(m.index);
   }

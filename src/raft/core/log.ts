@@ -1,17 +1,20 @@
 /**
- * The replicated log as one node sees it: an in-memory window of entries
- * after the last snapshot, the part of it known durable (`stable`), the
- * commit index and what was handed out to apply. The core never reads
- * storage: the driver loads the log into it at start.
+ * The replicated log as one node sees it: the latest snapshot point, an
+ * in-memory window of entries (which may start before the snapshot point,
+ * keeping a trailing log for slow followers), the part known durable
+ * (`stable`), the commit index and what was handed out to apply. The core
+ * never reads storage: the driver loads the log into it at start.
  */
 import type { Entry } from './types.js';
 
 export class RaftLog {
-  /** Entries with indexes `offset + 1 …`. */
+  /** Entries with indexes `first …`. */
   private entries: Entry[] = [];
-  /** Index of the last entry covered by the snapshot (0: none). */
-  private offset: number;
-  private offsetTerm: number;
+  /** Index of `entries[0]` (snapIndex + 1 when empty). */
+  private first: number;
+  /** Index and term of the last entry covered by the latest snapshot (0 if none). */
+  private snapIndex: number;
+  private snapTerm: number;
   /** Highest index known durable on this node's storage. */
   stable: number;
   /** Highest index known committed. */
@@ -22,43 +25,44 @@ export class RaftLog {
   truncations = 0;
 
   constructor(snapshotIndex = 0, snapshotTerm = 0, entries: readonly Entry[] = [], committed = 0) {
-    this.offset = snapshotIndex;
-    this.offsetTerm = snapshotTerm;
-    this.entries = [...entries];
+    this.snapIndex = snapshotIndex;
+    this.snapTerm = snapshotTerm;
+    this.first = snapshotIndex + 1;
+    this.entries = sanitize(snapshotIndex, snapshotTerm, entries);
+    if (this.entries.length > 0) this.first = this.entries[0]!.index;
     this.stable = this.lastIndex();
     this.committed = Math.max(snapshotIndex, Math.min(committed, this.lastIndex()));
     this.applied = snapshotIndex;
   }
 
-  /** Index of the first entry held (snapshot index + 1). */
+  /** Index of the first entry held in memory. */
   firstIndex(): number {
-    return this.offset + 1;
+    return this.first;
   }
 
   lastIndex(): number {
-    return this.offset + this.entries.length;
+    return this.entries.length > 0 ? this.first + this.entries.length - 1 : this.snapIndex;
   }
 
   lastTerm(): number {
     return this.term(this.lastIndex()) ?? 0;
   }
 
-  /** Index and term covered by the snapshot at the log's start. */
+  /** Index and term of the latest snapshot. */
   snapshotPoint(): { index: number; term: number } {
-    return { index: this.offset, term: this.offsetTerm };
+    return { index: this.snapIndex, term: this.snapTerm };
   }
 
   /** Term of the entry at `i`; undefined if compacted away or past the end. */
   term(i: number): number | undefined {
-    if (i === this.offset) return this.offsetTerm;
-    if (i < this.offset || i > this.lastIndex()) return undefined;
-    return this.entries[i - this.offset - 1]!.term;
+    if (i >= this.first && i <= this.lastIndex()) return this.entries[i - this.first]!.term;
+    if (i === this.snapIndex) return this.snapTerm;
+    return undefined;
   }
 
   /** The entry at `i`, if held. */
   entry(i: number): Entry | undefined {
-    if (i <= this.offset) return undefined;
-    return this.entries[i - this.offset - 1];
+    return i >= this.first ? this.entries[i - this.first] : undefined;
   }
 
   matchTerm(i: number, t: number): boolean {
@@ -74,14 +78,17 @@ export class RaftLog {
   /**
    * The largest index ≤ `index` whose term is ≤ `term`, with its term. Used
    * both to build a rejection hint and to jump over a whole conflicting term.
+   * Below what the log holds, everything is committed and so agrees: the
+   * answer is the highest such point not above `index`, with term 0 if unknown.
    */
   findConflictByTerm(index: number, term: number): { index: number; term: number } {
     let i = Math.min(index, this.lastIndex());
-    for (; i > this.offset; i--) {
-      const t = this.term(i)!;
+    for (; i >= this.first; i--) {
+      const t = this.entries[i - this.first]!.term;
       if (t <= term) return { index: i, term: t };
     }
-    return { index: this.offset, term: this.offsetTerm };
+    const floor = Math.min(i, this.snapIndex);
+    return { index: floor, term: floor === this.snapIndex ? this.snapTerm : 0 };
   }
 
   /**
@@ -102,7 +109,7 @@ export class RaftLog {
   /** Index of the first of `entries` that is new or differs in term from ours; 0 if none. */
   private findConflict(entries: readonly Entry[]): number {
     for (const e of entries) {
-      if (e.index <= this.offset) continue;
+      if (e.index <= this.snapIndex && e.index < this.first) continue;
       if (!this.matchTerm(e.index, e.term)) return e.index;
     }
     return 0;
@@ -111,22 +118,23 @@ export class RaftLog {
   /** Append entries, dropping any held entries from `entries[0].index` on. */
   append(entries: readonly Entry[]): void {
     if (entries.length === 0) return;
-    const first = entries[0]!.index;
-    if (first <= this.committed) throw new Error(`Raft invariant: truncating committed entry ${first}`);
-    if (first > this.lastIndex() + 1) throw new Error(`Raft invariant: gap appending ${first} after ${this.lastIndex()}`);
-    if (first <= this.lastIndex()) {
+    const at = entries[0]!.index;
+    if (at <= this.committed) throw new Error(`Raft invariant: truncating committed entry ${at}`);
+    if (at > this.lastIndex() + 1) throw new Error(`Raft invariant: gap appending ${at} after ${this.lastIndex()}`);
+    if (at <= this.lastIndex()) {
       this.truncations++;
-      this.entries.length = first - this.offset - 1;
+      this.entries.length = at - this.first;
       // What was durable beyond the cut is gone from the log's point of view.
-      if (this.stable >= first) this.stable = first - 1;
+      if (this.stable >= at) this.stable = at - 1;
     }
+    if (this.entries.length === 0) this.first = at;
     for (const e of entries) this.entries.push(e);
   }
 
-  /** Entries in [lo, hi), at most `maxBytes` of data (always at least one). */
+  /** Entries in [lo, hi), at most `maxBytes` of data (always at least one). Empty if `lo` is compacted. */
   slice(lo: number, hi: number, maxBytes = Number.POSITIVE_INFINITY): Entry[] {
-    const start = Math.max(lo, this.offset + 1) - this.offset - 1;
-    const end = Math.min(hi, this.lastIndex() + 1) - this.offset - 1;
+    const start = Math.max(lo, this.first) - this.first;
+    const end = Math.min(hi, this.lastIndex() + 1) - this.first;
     if (end <= start) return [];
     if (maxBytes === Number.POSITIVE_INFINITY) return this.entries.slice(start, end);
     let size = 0;
@@ -168,4 +176,55 @@ export class RaftLog {
   appliedTo(index: number): void {
     if (index > this.applied) this.applied = index;
   }
+
+  /** A snapshot at (index, term) now covers the log up to `index`. Entries are kept (see `compact`). */
+  setSnapshotPoint(index: number, term: number): void {
+    if (index <= this.snapIndex) return;
+    this.snapIndex = index;
+    this.snapTerm = term;
+  }
+
+  /** Drop entries ≤ `upTo` (never past the snapshot point) from memory. */
+  compact(upTo: number): void {
+    const limit = Math.min(upTo, this.snapIndex, this.lastIndex());
+    if (limit < this.first) return;
+    this.entries.splice(0, limit - this.first + 1);
+    this.first = limit + 1;
+  }
+
+  /**
+   * Install a snapshot received from the leader: if our log holds the
+   * snapshot's last entry, keep what follows; otherwise it conflicts, and
+   * the whole log goes (§7). Commit and applied move to the snapshot.
+   */
+  restore(index: number, term: number): void {
+    if (this.matchTerm(index, term) && index <= this.lastIndex()) {
+      this.compact(index - 1);
+    } else {
+      this.entries = [];
+      this.first = index + 1;
+    }
+    this.snapIndex = index;
+    this.snapTerm = term;
+    if (this.first > index + 1) this.first = index + 1;
+    this.committed = Math.max(this.committed, index);
+    this.applied = Math.max(this.applied, index);
+    this.stable = Math.max(this.stable, index);
+  }
+}
+
+/**
+ * Keep only loaded entries that fit the snapshot: contiguous, reaching the
+ * snapshot point, and agreeing with its term. A crash between saving a
+ * snapshot and trimming the log can leave entries that do not.
+ */
+function sanitize(snapIndex: number, snapTerm: number, entries: readonly Entry[]): Entry[] {
+  if (entries.length === 0) return [];
+  for (let i = 1; i < entries.length; i++) if (entries[i]!.index !== entries[i - 1]!.index + 1) return [];
+  const first = entries[0]!.index;
+  const last = entries[entries.length - 1]!.index;
+  if (snapIndex === 0) return first === 1 ? [...entries] : [];
+  if (first > snapIndex + 1 || last < snapIndex) return [];
+  if (first <= snapIndex && entries[snapIndex - first]!.term !== snapTerm) return [];
+  return [...entries];
 }

@@ -21,6 +21,10 @@ export class Progress {
   isLearner: boolean;
   /** In snapshot state: the index of the snapshot being sent. */
   pendingSnapshot = 0;
+  /** In snapshot state: bytes sent and acknowledged, and the tick of the last acknowledgement. */
+  snapSent = 0;
+  snapAcked = 0;
+  snapLastAckTick = 0;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflight: number, maxInflightBytes: number, isLearner = false) {
@@ -29,9 +33,9 @@ export class Progress {
     this.inflights = new Inflights(maxInflight, maxInflightBytes);
   }
 
-  /** Go back to probing from `match + 1`. */
-  becomeProbe(): void {
-    if (this.state === 'snapshot') {
+  /** Go back to probing from `match + 1` (after a snapshot that was installed: from past it). */
+  becomeProbe(snapshotAborted = false): void {
+    if (this.state === 'snapshot' && !snapshotAborted) {
       const pending = this.pendingSnapshot;
       this.resetState('probe');
       this.next = Math.max(this.match + 1, pending + 1);
@@ -56,6 +60,8 @@ export class Progress {
   private resetState(state: ProgressState): void {
     this.probeSent = false;
     this.pendingSnapshot = 0;
+    this.snapSent = 0;
+    this.snapAcked = 0;
     this.state = state;
     this.inflights.reset();
   }

@@ -8,13 +8,17 @@
  * @module
  */
 import type { Prng } from '../../util/prng.js';
+import { decodeConfig, fromStored, initialConfig, toStored, type FullConfig, type MembershipChange } from './confchange.js';
 import { resolveCoreOptions, type RaftCoreOptions, type ResolvedCoreOptions } from './config.js';
 import { campaign, handleVoteRequest, stepCandidate } from './election.js';
 import { stepFollower } from './follower.js';
 import { bcastAppend, bcastHeartbeat, maybeCommit, stepLeader } from './leader.js';
 import { RaftLog } from './log.js';
+import { applyConfigEntry, proposeChange, setConfig, type ChangeOptions, type ChangeResult } from './membership.js';
 import { ReadIndexTracker, type ReadRequest } from './read-index.js';
-import { simpleConfig, ProgressTracker } from './tracker.js';
+import { finishInstall, tickSnapshots, type IncomingSnapshot, type SnapshotSource } from './snapshot.js';
+import { ProgressTracker } from './tracker.js';
+import { startTransfer, tickTransfer, type TransferResult } from './transfer.js';
 import {
   EntryType,
   MsgType,
@@ -26,7 +30,9 @@ import {
   type ProposeResult,
   type Ready,
   type ReadState,
+  type ReadySnapshot,
   type Role,
+  type SnapshotConfig,
   type SoftState,
 } from './types.js';
 
@@ -49,9 +55,15 @@ export interface CoreStatus {
   readonly appliedIndex: number;
   readonly lastLogIndex: number;
   readonly voters: readonly NodeId[];
+  /** While a voter change is in progress (joint configuration): the old voters. */
+  readonly outgoingVoters: readonly NodeId[];
   readonly learners: readonly NodeId[];
-  /** On the leader: each member's replication progress. */
-  readonly progress: Readonly<Record<NodeId, { match: number; next: number; state: string }>> | null;
+  /** Index of the latest snapshot. */
+  readonly snapshotIndex: number;
+  /** On the leader: each member's replication progress (`recentActive`: heard from within the last election timeout). */
+  readonly progress: Readonly<Record<NodeId, { match: number; next: number; state: string; recentActive: boolean }>> | null;
+  /** On the leader: the target of a leadership transfer in progress. */
+  readonly transferringTo: NodeId | null;
 }
 
 /** Counters of what the core saw; useful to tests and to the simulator's coverage checks. */
@@ -60,6 +72,12 @@ export interface CoreCounters {
   logTruncations: number;
   readIndexWaits: number;
   protocolViolations: number;
+  configChanges: number;
+  snapshotsSent: number;
+  snapshotsAborted: number;
+  snapshotsInstalled: number;
+  transfersAborted: number;
+  leaseReads: number;
 }
 
 /** Outcome of {@link RaftCore.readIndex}. */
@@ -96,8 +114,20 @@ export class RaftCore {
   /** @internal */ uncommittedBytes = 0;
   /** @internal New entries to send to followers at the next flush. */ appendsDirty = false;
   /** @internal The commit index moved: tell followers even with no new entries. */ commitDirty = false;
+  /** @internal The configuration in force (its entry committed). */ config: FullConfig;
+  /** @internal Leader: index of the last configuration entry appended. */ pendingConfIndex = 0;
+  /** @internal Leader: the target of a leadership transfer, or null. */ leadTransferee: NodeId | null = null;
+  /** @internal */ transferElapsed = 0;
+  /** @internal Ticks since start (for snapshot chunk timeouts). */ ticks = 0;
+  /** @internal The latest snapshot, served to lagging followers. */ snapshotSource: SnapshotSource | null = null;
+  /** @internal Follower: a snapshot being received. */ incoming: IncomingSnapshot | null = null;
+  /** @internal Follower: a received snapshot waiting for the driver to install. */ pendingInstall: ReadySnapshot | null = null;
+  /** @internal Who sent the snapshot being installed. */ installFrom: NodeId | null = null;
   /** Counters for tests and coverage. */
-  readonly counters: CoreCounters = { preVoteRejections: 0, logTruncations: 0, readIndexWaits: 0, protocolViolations: 0 };
+  readonly counters: CoreCounters = {
+    preVoteRejections: 0, logTruncations: 0, readIndexWaits: 0, protocolViolations: 0, configChanges: 0,
+    snapshotsSent: 0, snapshotsAborted: 0, snapshotsInstalled: 0, transfersAborted: 0, leaseReads: 0,
+  };
   private readonly rng: Prng;
   private prevHard: HardState;
   private prevSoft: SoftState;
@@ -111,7 +141,16 @@ export class RaftCore {
     this.log = new RaftLog(snap.index, snap.term, this.opts.entries ?? [], hs.commit);
     this.term = hs.term;
     this.vote = hs.vote;
-    this.tracker = new ProgressTracker(simpleConfig(this.opts.voters, this.opts.learners), this.opts.maxInflightMsgs, this.opts.maxInflightBytes);
+    this.config = snap.config !== undefined ? fromStored(snap.config) : initialConfig(this.opts.voters, this.opts.learners);
+    this.tracker = new ProgressTracker(this.config, this.opts.maxInflightMsgs, this.opts.maxInflightBytes);
+    if (snap.config !== undefined && snap.data !== undefined) this.snapshotSource = { index: snap.index, term: snap.term, config: snap.config, data: snap.data };
+    // The configuration in force is the latest one committed: replay committed config entries.
+    for (const e of this.log.slice(snap.index + 1, this.log.committed + 1)) {
+      if (e.type === EntryType.Config) {
+        const c = decodeConfig(e.data);
+        if (c !== null) setConfig(this, c);
+      }
+    }
     this.prevHard = { term: this.term, vote: this.vote, commit: this.log.committed };
     this.becomeFollower(this.term, null);
     this.prevSoft = this.softState();
@@ -121,6 +160,7 @@ export class RaftCore {
 
   /** Advance logical time by one tick. */
   tick(): void {
+    this.ticks++;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }
@@ -136,6 +176,8 @@ export class RaftCore {
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    tickTransfer(this);
+    tickSnapshots(this);
     if (this.electionElapsed >= this.opts.electionTicks) {
       this.electionElapsed = 0;
       if (this.opts.checkQuorum && !this.checkQuorumActive()) {
@@ -171,7 +213,7 @@ export class RaftCore {
       return;
     }
     if (m.type === MsgType.Vote || m.type === MsgType.PreVote) {
-      handleVoteRequest(this, m);
+      if (this.tracker.isVoter(m.from)) handleVoteRequest(this, m);
       return;
     }
     switch (this.role) {
@@ -191,13 +233,15 @@ export class RaftCore {
   /** A message with a higher term: maybe ignore it, maybe adopt the term. Returns whether to go on. */
   private acceptHigherTerm(m: Message): boolean {
     if (m.type === MsgType.Vote || m.type === MsgType.PreVote) {
+      // A node that is not a voter here (removed, or not yet added) cannot disrupt us with elections.
+      if (!this.tracker.isVoter(m.from)) return false;
       // Leader lease: a follower that heard from a live leader recently ignores elections (§4.2.3).
       const inLease = this.opts.checkQuorum && this.leaderId !== null && this.electionElapsed < this.opts.electionTicks;
       if (!m.force && inLease) return false;
     }
     if (m.type === MsgType.PreVote) return true;
     if (m.type === MsgType.PreVoteResp && !m.reject) return true;
-    const leader = m.type === MsgType.App || m.type === MsgType.Heartbeat ? m.from : null;
+    const leader = m.type === MsgType.App || m.type === MsgType.Heartbeat || m.type === MsgType.Snapshot ? m.from : null;
     this.becomeFollower(m.term, leader);
     return true;
   }
@@ -217,6 +261,7 @@ export class RaftCore {
    */
   propose(proposals: readonly ProposalInput[]): ProposeResult {
     if (this.role !== 'leader') return this.forwardProposals(proposals);
+    if (this.leadTransferee !== null) return { ok: false, reason: 'transferring', leaderId: this.id };
     let bytes = 0;
     for (const p of proposals) bytes += p.data.byteLength;
     // Always admit something when nothing is outstanding, so one large entry cannot wedge the leader.
@@ -310,6 +355,9 @@ export class RaftCore {
     this.uncommittedBytes = 0;
     this.appendsDirty = false;
     this.commitDirty = false;
+    this.leadTransferee = null;
+    this.transferElapsed = 0;
+    this.incoming = null;
   }
 
   /** @internal */
@@ -346,6 +394,8 @@ export class RaftCore {
       self.match = this.log.stable;
       self.becomeReplicate();
     }
+    // No configuration change until everything before this term is committed.
+    this.pendingConfIndex = this.log.lastIndex();
     // §5.4.2: commit a blank entry of this term; older entries commit with it.
     this.appendEntries([{ term: this.term, index: this.log.lastIndex() + 1, type: EntryType.Noop, data: new Uint8Array(0) }]);
   }
@@ -362,6 +412,55 @@ export class RaftCore {
   /** @internal Whether this node may become leader (it is a voter). */
   promotable(): boolean {
     return this.tracker.isVoter(this.id);
+  }
+
+  /** @internal Advance the commit index; configuration entries take effect as they commit. */
+  commitTo(index: number): void {
+    const prev = this.log.committed;
+    this.log.commitTo(index);
+    for (let i = prev + 1; i <= this.log.committed; i++) {
+      const e = this.log.entry(i);
+      if (e !== undefined && e.type === EntryType.Config) applyConfigEntry(this, e);
+    }
+  }
+
+  /**
+   * Leader: propose a membership change. Voter changes go through a joint
+   * configuration that is left automatically; one change at a time.
+   */
+  changeMembership(change: MembershipChange, options: ChangeOptions = {}): ChangeResult {
+    return proposeChange(this, change, options);
+  }
+
+  /** Leader: hand leadership to `to`, or to the most caught-up voter. */
+  transferLeadership(to?: NodeId): TransferResult {
+    return startTransfer(this, to);
+  }
+
+  /**
+   * The driver saved a snapshot of the state machine at `index` (its term and
+   * the configuration in force there): followers that lag behind the log
+   * will be sent it.
+   */
+  setSnapshot(index: number, term: number, config: SnapshotConfig, data: Uint8Array): void {
+    if (index <= (this.snapshotSource?.index ?? 0) || index > this.log.applied) return;
+    this.log.setSnapshotPoint(index, term);
+    this.snapshotSource = { index, term, config, data };
+  }
+
+  /**
+   * Drop log entries up to `upTo` from memory. Never past the snapshot, and
+   * never past what a follower receiving a snapshot will need next.
+   */
+  compact(upTo: number): void {
+    let limit = upTo;
+    for (const pr of this.tracker.progress.values()) if (pr.state === 'snapshot') limit = Math.min(limit, pr.pendingSnapshot);
+    this.log.compact(limit);
+  }
+
+  /** The configuration in force, in stored form. */
+  configuration(): SnapshotConfig {
+    return toStored(this.config);
   }
 
   // ---- output ---------------------------------------------------------------
@@ -408,6 +507,7 @@ export class RaftCore {
       this.log.hasNextCommitted() ||
       this.hardStateChanged() ||
       this.softStateChanged() ||
+      this.pendingInstall !== null ||
       (this.role === 'leader' && (this.appendsDirty || this.commitDirty))
     );
   }
@@ -425,7 +525,9 @@ export class RaftCore {
       messages: this.msgs,
       messagesAfterPersist: this.msgsAfterPersist,
       readStates: this.readStates,
+      snapshot: this.pendingInstall,
     };
+    this.pendingInstall = null;
     this.msgs = [];
     this.msgsAfterPersist = [];
     this.readStates = [];
@@ -435,6 +537,7 @@ export class RaftCore {
   /** Acknowledge a Ready: its entries and hard state are durable and its committed entries applied. */
   advance(rd: Ready): void {
     if (rd.hardState !== null) this.prevHard = rd.hardState;
+    if (rd.snapshot !== null) finishInstall(this, rd.snapshot);
     const lastNew = rd.entries[rd.entries.length - 1];
     if (lastNew !== undefined) {
       this.log.stableTo(lastNew.index, lastNew.term);
@@ -461,10 +564,10 @@ export class RaftCore {
 
   /** The current state, for status pages and tests. */
   status(): CoreStatus {
-    let progress: Record<NodeId, { match: number; next: number; state: string }> | null = null;
+    let progress: Record<NodeId, { match: number; next: number; state: string; recentActive: boolean }> | null = null;
     if (this.role === 'leader') {
       progress = {};
-      for (const [id, pr] of this.tracker.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state };
+      for (const [id, pr] of this.tracker.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state, recentActive: id === this.id || pr.recentActive };
     }
     return {
       id: this.id,
@@ -475,9 +578,12 @@ export class RaftCore {
       commitIndex: this.log.committed,
       appliedIndex: this.log.applied,
       lastLogIndex: this.log.lastIndex(),
-      voters: [...this.tracker.voters()],
-      learners: [...this.tracker.config.learners],
+      voters: [...this.config.incoming],
+      outgoingVoters: [...this.config.outgoing],
+      learners: [...this.config.learners],
+      snapshotIndex: this.log.snapshotPoint().index,
       progress,
+      transferringTo: this.leadTransferee,
     };
   }
 

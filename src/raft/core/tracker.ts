@@ -58,8 +58,12 @@ export class ProgressTracker {
     for (const id of [...this.progress.keys()]) if (!keep.has(id)) this.progress.delete(id);
     for (const id of keep) {
       const pr = this.progress.get(id);
-      if (pr === undefined) this.progress.set(id, new Progress(lastIndex + 1, this.maxInflight, this.maxInflightBytes, this.isLearner(id)));
-      else pr.isLearner = this.isLearner(id);
+      if (pr === undefined) {
+        const fresh = new Progress(lastIndex + 1, this.maxInflight, this.maxInflightBytes, this.isLearner(id));
+        // A new member gets the benefit of the doubt until the next CheckQuorum round.
+        fresh.recentActive = true;
+        this.progress.set(id, fresh);
+      } else pr.isLearner = this.isLearner(id);
     }
   }
 

@@ -62,6 +62,8 @@ export const MsgType = {
   ReadIndex: 10,
   ReadIndexResp: 11,
   TimeoutNow: 12,
+  Snapshot: 13,
+  SnapshotResp: 14,
 } as const;
 
 interface Base {
@@ -146,6 +148,39 @@ export interface TimeoutNowMsg extends Base {
   readonly type: typeof MsgType.TimeoutNow;
 }
 
+/** The configuration carried by a snapshot (see `StoredConfig` in confchange). */
+export interface SnapshotConfig {
+  readonly voters: readonly NodeId[];
+  readonly outgoing: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  readonly removed: readonly NodeId[];
+  readonly epoch: number;
+  readonly addresses: Readonly<Record<NodeId, string>>;
+}
+
+/**
+ * One chunk of an InstallSnapshot transfer. Chunks go in order; `offset` is
+ * where `data` starts in the whole snapshot of `total` bytes.
+ */
+export interface SnapshotMsg extends Base {
+  readonly type: typeof MsgType.Snapshot;
+  readonly index: number;
+  readonly snapTerm: number;
+  readonly config: SnapshotConfig;
+  readonly offset: number;
+  readonly total: number;
+  readonly data: Uint8Array;
+  readonly done: boolean;
+}
+
+/** Answer to a {@link SnapshotMsg}: bytes received so far, or a rejection that aborts the transfer. */
+export interface SnapshotRespMsg extends Base {
+  readonly type: typeof MsgType.SnapshotResp;
+  readonly index: number;
+  readonly offset: number;
+  readonly reject: boolean;
+}
+
 /** Every message that crosses the wire. */
 export type Message =
   | VoteMsg
@@ -157,7 +192,9 @@ export type Message =
   | PropMsg
   | ReadIndexMsg
   | ReadIndexRespMsg
-  | TimeoutNowMsg;
+  | TimeoutNowMsg
+  | SnapshotMsg
+  | SnapshotRespMsg;
 
 /** A read that is now safe to serve once the state machine has applied `index`. */
 export interface ReadState {
@@ -189,6 +226,22 @@ export interface Ready {
   readonly messages: readonly Message[];
   readonly messagesAfterPersist: readonly Message[];
   readonly readStates: readonly ReadState[];
+  /**
+   * A snapshot received from the leader, to install before anything else:
+   * save it (discarding the whole log if `discardLog`), restore the state
+   * machine from it, then `advance`.
+   */
+  readonly snapshot: ReadySnapshot | null;
+}
+
+/** A snapshot handed to the driver to install. */
+export interface ReadySnapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly config: SnapshotConfig;
+  readonly data: Uint8Array;
+  /** The local log conflicts with the snapshot (or does not reach it): delete it. */
+  readonly discardLog: boolean;
 }
 
 /** Outcome of a proposal to the core. */

@@ -1,0 +1,93 @@
+/**
+ * Membership changes on the core: proposing a change (joint when voters
+ * change), applying configuration entries as they commit, leaving a joint
+ * configuration automatically, and stepping down when removed.
+ */
+import { decodeConfig, encodeConfig, isJoint, leaveJoint, planChange, type FullConfig, type MembershipChange } from './confchange.js';
+import { jointHasMajority } from './quorum.js';
+import type { RaftCore } from './raft.js';
+import { EntryType, MsgType, type Entry, type NodeId } from './types.js';
+
+/** Outcome of {@link proposeChange}. */
+export type ChangeResult =
+  | { readonly ok: true; readonly index: number; readonly term: number; readonly target: FullConfig }
+  | { readonly ok: false; readonly reason: 'not-leader' | 'in-progress' | 'invalid' | 'no-quorum' | 'transferring'; readonly detail: string };
+
+/** Options of a membership change. */
+export interface ChangeOptions {
+  /** Apply even if the new voters would have no reachable quorum. */
+  readonly force?: boolean;
+  /** Addresses of added members. */
+  readonly addresses?: Readonly<Record<NodeId, string>>;
+}
+
+/** Leader: append a configuration entry for `change`, if allowed now. */
+export function proposeChange(r: RaftCore, change: MembershipChange, options: ChangeOptions = {}): ChangeResult {
+  if (r.role !== 'leader') return { ok: false, reason: 'not-leader', detail: 'only the leader changes membership' };
+  if (r.leadTransferee !== null) return { ok: false, reason: 'transferring', detail: 'a leadership transfer is in progress' };
+  // One change at a time, and only once this leader committed an entry of its own term (§4.1, the single-server bug fix).
+  if (r.pendingConfIndex > r.log.committed || r.log.term(r.log.committed) !== r.term) {
+    return { ok: false, reason: 'in-progress', detail: 'a configuration change is still uncommitted' };
+  }
+  const target = planChange(r.config, change, options.addresses ?? {});
+  if ('error' in target) {
+    const reason = isJoint(r.config) ? 'in-progress' : 'invalid';
+    return { ok: false, reason, detail: target.error };
+  }
+  if (!options.force && !quorumReachable(r, target)) {
+    return { ok: false, reason: 'no-quorum', detail: 'the new voters would have no reachable quorum (use force to override)' };
+  }
+  const index = appendConfig(r, target);
+  return { ok: true, index, term: r.term, target };
+}
+
+/** Would the target's voters (both halves) have a quorum among members heard from recently? */
+function quorumReachable(r: RaftCore, target: FullConfig): boolean {
+  return jointHasMajority(target, (id) => id === r.id || (r.tracker.progress.get(id)?.recentActive ?? false));
+}
+
+function appendConfig(r: RaftCore, target: FullConfig): number {
+  const index = r.log.lastIndex() + 1;
+  r.appendEntries([{ term: r.term, index, type: EntryType.Config, data: encodeConfig(target) }]);
+  r.pendingConfIndex = index;
+  return index;
+}
+
+/** A configuration entry committed: it takes effect now on this node. */
+export function applyConfigEntry(r: RaftCore, e: Entry): void {
+  const cfg = decodeConfig(e.data);
+  if (cfg === null) {
+    r.counters.protocolViolations++;
+    return;
+  }
+  setConfig(r, cfg);
+  r.counters.configChanges++;
+  if (r.role !== 'leader') return;
+  if (isJoint(cfg)) {
+    // Leave the joint configuration as soon as it is in force.
+    if (r.pendingConfIndex <= e.index) appendConfig(r, leaveJoint(cfg));
+  } else if (!r.tracker.isVoter(r.id)) {
+    stepDownAfterRemoval(r);
+  }
+}
+
+/** Install a configuration (from a committed entry, a snapshot or a restart). */
+export function setConfig(r: RaftCore, cfg: FullConfig): void {
+  r.config = cfg;
+  r.tracker.setConfig(cfg, r.log.lastIndex());
+}
+
+/** The leader was removed: hand leadership to the most caught-up voter, then step down. */
+function stepDownAfterRemoval(r: RaftCore): void {
+  let best: NodeId | null = null;
+  let bestMatch = -1;
+  for (const id of r.tracker.voters()) {
+    const m = r.tracker.progress.get(id)?.match ?? 0;
+    if (m > bestMatch) {
+      best = id;
+      bestMatch = m;
+    }
+  }
+  if (best !== null && bestMatch === r.log.lastIndex()) r.send({ type: MsgType.TimeoutNow, term: r.term, from: r.id, to: best });
+  r.becomeFollower(r.term, null);
+}
