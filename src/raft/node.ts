@@ -7,19 +7,25 @@
 import { EventEmitter } from 'eventemitter3';
 import type { TimerHandle } from '../clock.js';
 import {
+  ConfigChangeInProgressError,
   InvalidInputError,
   LeadershipLostError,
+  NoQuorumError,
   NotLeaderError,
   ProposalDroppedError,
   StorageFailureError,
   StoppedError,
   TimeoutError,
 } from '../errors.js';
+import { decodeConfig, initialConfig, toStored, type MembershipChange } from './core/confchange.js';
+import type { ChangeResult } from './core/membership.js';
 import { RaftCore, type CoreStatus } from './core/raft.js';
-import { EntryType, type Entry, type NodeId, type Ready, type Role, type SoftState } from './core/types.js';
+import { EntryType, type Entry, type NodeId, type Ready, type ReadySnapshot, type Role, type SnapshotConfig, type SoftState } from './core/types.js';
 import { resolveNodeOptions, type RaftNodeOptions, type ResolvedNodeOptions } from './options.js';
 import { PendingProposals, PendingReads, type Waiter } from './pending.js';
+import { Snapshotter, type AppliedPoint } from './snapshotter.js';
 import type { StateMachine } from './state-machine.js';
+import { CatchUpWaiters, ConfigWaiters } from './waiters.js';
 
 /** Events of a {@link RaftNode}. */
 export interface RaftNodeEvents {
@@ -31,6 +37,16 @@ export interface RaftNodeEvents {
   applied: (index: number) => void;
   /** A fatal error; the node stops itself after emitting it. */
   error: (err: Error) => void;
+  /** A new cluster configuration is in force on this node (its entry applied, or a snapshot installed). */
+  membershipChange: (config: SnapshotConfig) => void;
+}
+
+/** Options of {@link RaftNode.changeMembership}. */
+export interface ChangeMembershipOptions {
+  /** Apply even if the new voters would have no reachable quorum. @default false */
+  force?: boolean;
+  /** Addresses of members being added. */
+  addresses?: Readonly<Record<NodeId, string>>;
 }
 
 /** What {@link RaftNode.status} returns. */
@@ -72,7 +88,12 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   private seq: number;
   private readonly origin: string;
   private lastApplied = 0;
+  private appliedTerm = 0;
+  private appliedConfig: SnapshotConfig;
   private soft: SoftState = { role: 'follower', leaderId: null, term: 0 };
+  private readonly configWaiters = new ConfigWaiters();
+  private readonly catchUps = new CatchUpWaiters();
+  private readonly snapshotter: Snapshotter;
 
   constructor(options: RaftNodeOptions<R>) {
     super();
@@ -80,6 +101,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     // Forwarded proposals are matched by (origin, seq); a random start keeps a restarted node's numbers apart.
     this.origin = this.o.id;
     this.seq = this.o.prng.int(2 ** 31) * 2 ** 20;
+    this.appliedConfig = toStored(initialConfig(this.o.peers));
+    this.snapshotter = new Snapshotter(this.o, this.o.stateMachine as StateMachine<unknown>, this.o.storage);
   }
 
   /** This node's id. */
@@ -117,6 +140,13 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     this.lifecycle = 'starting';
     const persisted = await this.o.storage.load();
     if (this.lifecycle !== 'starting') return;
+    const snap = persisted.snapshot;
+    if (snap !== null) {
+      await this.o.stateMachine.restore(snap.data);
+      this.appliedConfig = snap.meta.config;
+      this.appliedTerm = snap.meta.term;
+      this.snapshotter.reset(snap.meta.index);
+    }
     this.core = new RaftCore({
       id: this.o.id,
       voters: this.o.peers,
@@ -130,9 +160,11 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
       maxInflightBytes: this.o.maxInflightBytes,
       maxMsgBytes: this.o.maxMsgBytes,
       maxUncommittedBytes: this.o.maxUncommittedBytes,
+      snapshotChunkBytes: this.o.snapshotChunkBytes,
+      snapshotChunkTimeoutTicks: this.o.snapshotChunkTimeoutTicks,
       hardState: persisted.hardState,
       entries: persisted.entries,
-      ...(persisted.snapshot ? { snapshot: { index: persisted.snapshot.meta.index, term: persisted.snapshot.meta.term } } : {}),
+      ...(snap !== null ? { snapshot: { index: snap.meta.index, term: snap.meta.term, config: snap.meta.config, data: snap.data } } : {}),
     });
     this.lastApplied = persisted.snapshot?.meta.index ?? 0;
     this.soft = { role: 'follower', leaderId: null, term: persisted.hardState.term };
@@ -158,6 +190,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     this.proposalQueue = [];
     this.proposals.failAll(stopped);
     this.reads.failAll(() => new StoppedError('The node is stopped', { definite: true }));
+    this.configWaiters.failAll(stopped);
+    this.catchUps.failAll(() => new StoppedError('The node is stopped', { definite: true }));
     await this.o.transport.close();
     await this.o.storage.close?.();
   }
@@ -261,6 +295,137 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     });
   }
 
+  /**
+   * Change the cluster's membership in one step (leader only). A change of
+   * voters goes through a joint configuration, left automatically; resolves
+   * with the final configuration once it is in force on this node. Rejects
+   * with `ConfigChangeInProgressError` while another change is uncommitted,
+   * `NoQuorumError` if the new voters would have no reachable quorum (unless
+   * `force`), `InvalidInputError` for an impossible change (e.g. reusing a
+   * removed id), `NotLeaderError` on a follower.
+   *
+   * @example
+   * ```ts
+   * await leader.changeMembership({ addVoters: ['d'], removeVoters: ['a'] }, { addresses: { d: 'tcp://10.0.0.4:7000' } });
+   * ```
+   */
+  changeMembership(change: MembershipChange, options: ChangeMembershipOptions = {}): Promise<SnapshotConfig> {
+    const core = this.core;
+    if (this.lifecycle !== 'running' || core === null) return Promise.reject(new StoppedError('The node is not running', { definite: true }));
+    const r = core.changeMembership(change, { ...(options.force !== undefined ? { force: options.force } : {}), ...(options.addresses ? { addresses: options.addresses } : {}) });
+    if (!r.ok) return Promise.reject(this.changeError(r));
+    this.scheduleReady();
+    return new Promise<SnapshotConfig>((resolve, reject) => {
+      this.configWaiters.add(r.target, r.index, r.term, { resolve, reject, deadline: this.o.clock.now() + this.o.requestTimeoutMs });
+    });
+  }
+
+  private changeError(r: Extract<ChangeResult, { ok: false }>): Error {
+    switch (r.reason) {
+      case 'not-leader':
+        return new NotLeaderError(this.leaderId, this.addressOf(this.leaderId));
+      case 'in-progress':
+        return new ConfigChangeInProgressError(`A configuration change is in progress: ${r.detail}`);
+      case 'no-quorum':
+        return new NoQuorumError(`Refused: ${r.detail}`);
+      case 'transferring':
+        return new ProposalDroppedError('A leadership transfer is in progress');
+      default:
+        return new InvalidInputError(`Invalid membership change: ${r.detail}`);
+    }
+  }
+
+  /**
+   * Add a learner (a non-voting member that receives the log). With
+   * `waitForCatchUp` it resolves only once the learner holds every entry
+   * committed when it was added.
+   */
+  async addLearner(id: NodeId, address?: string, options: { waitForCatchUp?: boolean } = {}): Promise<void> {
+    await this.changeMembership({ addLearners: [id] }, address === undefined ? {} : { addresses: { [id]: address } });
+    if (options.waitForCatchUp) await this.waitForCatchUp(id);
+  }
+
+  /** Add a voter (through a joint configuration). */
+  async addVoter(id: NodeId, address?: string): Promise<void> {
+    await this.changeMembership({ addVoters: [id] }, address === undefined ? {} : { addresses: { [id]: address } });
+  }
+
+  /** Remove a voter or a learner. Removing the leader itself is allowed: it steps down once the change commits. */
+  async removeServer(id: NodeId): Promise<void> {
+    const isLearner = this.core?.status().learners.includes(id) ?? false;
+    await this.changeMembership(isLearner ? { removeLearners: [id] } : { removeVoters: [id] });
+  }
+
+  /** Make a learner a voter, once it has caught up with the log. */
+  async promote(id: NodeId): Promise<void> {
+    if (!(this.core?.status().learners.includes(id) ?? false)) throw new InvalidInputError(`promote: ${id} is not a learner`);
+    await this.waitForCatchUp(id);
+    await this.changeMembership({ addVoters: [id] });
+  }
+
+  /** Make a voter a learner. */
+  async demote(id: NodeId): Promise<void> {
+    await this.changeMembership({ removeVoters: [id], addLearners: [id] });
+  }
+
+  /** Resolve once member `id` holds every entry committed now (leader only). */
+  private waitForCatchUp(id: NodeId): Promise<void> {
+    const core = this.core;
+    if (core === null || !this.isLeader) return Promise.reject(new NotLeaderError(this.leaderId, this.addressOf(this.leaderId)));
+    const target = core.status().commitIndex;
+    return new Promise<void>((resolve, reject) => {
+      this.catchUps.add(id, target, { resolve, reject, deadline: this.o.clock.now() + this.o.requestTimeoutMs });
+      this.checkCatchUps();
+    });
+  }
+
+  private checkCatchUps(): void {
+    if (this.catchUps.size === 0) return;
+    const progress = this.core?.status().progress ?? null;
+    this.catchUps.check((id) => progress?.[id]?.match, this.o.clock.now());
+  }
+
+  /**
+   * Hand leadership to `to` (or to the most caught-up voter): the target is
+   * caught up, then told to campaign at once. Proposals fail with
+   * `ProposalDroppedError` meanwhile. Resolves with the new leader's id;
+   * rejects with `TimeoutError` if it did not happen within an election
+   * timeout (leadership stays here), `InvalidInputError` for an unknown or
+   * learner target.
+   */
+  transferLeadership(to?: NodeId): Promise<NodeId> {
+    const core = this.core;
+    if (this.lifecycle !== 'running' || core === null) return Promise.reject(new StoppedError('The node is not running', { definite: true }));
+    const r = core.transferLeadership(to);
+    if (!r.ok) {
+      if (r.reason === 'not-leader') return Promise.reject(new NotLeaderError(this.leaderId, this.addressOf(this.leaderId)));
+      return Promise.reject(new InvalidInputError(`transferLeadership: ${r.reason === 'no-target' ? 'no other voter' : `${String(to)} is not a voter`}`));
+    }
+    if (r.to === this.id) return Promise.resolve(this.id);
+    this.scheduleReady();
+    return new Promise<NodeId>((resolve, reject) => {
+      const onLeader = (id: NodeId | null) => {
+        if (id === null || id === this.id) return;
+        done();
+        resolve(id);
+      };
+      const timer = this.o.clock.setTimeout(() => {
+        done();
+        reject(new TimeoutError('Leadership transfer did not complete within an election timeout', { definite: true }));
+      }, this.o.electionTimeoutMs + 2 * this.o.tickIntervalMs);
+      const done = () => {
+        this.o.clock.clearTimeout(timer);
+        this.off('leaderChange', onLeader);
+      };
+      this.on('leaderChange', onLeader);
+    });
+  }
+
+  /** The configuration in force on this node (its entry applied). */
+  membership(): SnapshotConfig {
+    return this.appliedConfig;
+  }
+
   /** Start an election now instead of waiting for the timeout (tests, operators). */
   campaign(): void {
     if (this.lifecycle !== 'running' || this.core === null) return;
@@ -297,6 +462,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     const now = this.o.clock.now();
     this.proposals.expire(now);
     this.reads.expire(now);
+    this.configWaiters.expire(now);
+    this.checkCatchUps();
     this.scheduleReady();
     this.armTick();
   }
@@ -337,6 +504,10 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     if (rd.softState !== null) this.onSoftState(rd.softState);
     // Leader replication may go out while its own disk write is in flight (§10.2.1).
     if (rd.messages.length > 0) this.o.transport.send(rd.messages);
+    if (rd.snapshot !== null) {
+      await this.installSnapshot(rd.snapshot);
+      if (this.lifecycle !== 'running') return;
+    }
     if (rd.hardState !== null || rd.entries.length > 0) {
       try {
         await this.o.storage.save({ hardState: rd.hardState, entries: rd.entries });
@@ -351,8 +522,34 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     if (rd.committedEntries.length > 0) await this.applyEntries(rd.committedEntries);
   }
 
+  /** A snapshot from the leader: durable first, then the state machine, then the core adopts it. */
+  private async installSnapshot(snap: ReadySnapshot): Promise<void> {
+    try {
+      await this.o.storage.saveSnapshot(
+        { meta: { index: snap.index, term: snap.term, config: snap.config }, data: snap.data },
+        { compactTo: snap.index, discardLog: snap.discardLog },
+      );
+    } catch (e) {
+      throw new StorageFailureError('Saving a received snapshot failed; stopping', e);
+    }
+    if (this.lifecycle !== 'running') return;
+    await this.o.stateMachine.restore(snap.data);
+    this.lastApplied = snap.index;
+    this.appliedTerm = snap.term;
+    this.snapshotter.reset(snap.index);
+    this.configApplied(snap.index, snap.term, snap.config);
+  }
+
+  private configApplied(index: number, term: number, cfg: SnapshotConfig): void {
+    this.appliedConfig = cfg;
+    this.configWaiters.applied(index, term, cfg);
+    this.o.transport.updatePeers?.(cfg.addresses);
+    this.emit('membershipChange', cfg);
+  }
+
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
     const sm = this.o.stateMachine;
+    let bytes = 0;
     for (const e of entries) {
       if (e.index <= this.lastApplied) continue;
       let result: R | undefined;
@@ -360,8 +557,13 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
         const r = sm.apply(e.data, { index: e.index, term: e.term });
         result = isPromiseLike(r) ? await r : r;
         if (this.lifecycle !== 'running') return;
+        bytes += e.data.byteLength;
+      } else if (e.type === EntryType.Config) {
+        const cfg = decodeConfig(e.data);
+        if (cfg !== null) this.configApplied(e.index, e.term, toStored(cfg));
       }
       this.lastApplied = e.index;
+      this.appliedTerm = e.term;
       const p = this.proposals.takeFor(e, this.origin);
       if (p !== undefined) {
         if (p.ours) p.w.resolve(result as R);
@@ -370,13 +572,33 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     }
     this.reads.applied(this.lastApplied);
     this.emit('applied', this.lastApplied);
+    if (this.snapshotter.applied(this.lastApplied, bytes)) this.startSnapshot();
+  }
+
+  /** Snapshot in the background; the node keeps working while it is written. */
+  private startSnapshot(): void {
+    const at: AppliedPoint = { index: this.lastApplied, term: this.appliedTerm, config: this.appliedConfig };
+    this.snapshotter.take(at, () => (this.lifecycle === 'running' ? this.core : null)).then(
+      () => this.scheduleReady(),
+      (e: unknown) => this.failStop(new StorageFailureError('Taking a snapshot failed; stopping', e)),
+    );
+  }
+
+  /** Snapshot the state machine now (at the applied index), whatever the thresholds. */
+  async snapshotNow(): Promise<void> {
+    if (this.lifecycle !== 'running') throw new StoppedError('The node is not running', { definite: true });
+    await this.snapshotter.take({ index: this.lastApplied, term: this.appliedTerm, config: this.appliedConfig }, () => this.core);
+    this.scheduleReady();
   }
 
   private onSoftState(s: SoftState): void {
     const prev = this.soft;
     this.soft = s;
     if (s.role !== prev.role) {
-      if (prev.role === 'leader') this.proposals.failAbove(this.core!.status().commitIndex, () => new LeadershipLostError());
+      if (prev.role === 'leader') {
+        this.proposals.failAbove(this.core!.status().commitIndex, () => new LeadershipLostError());
+        this.catchUps.failAll(() => new NotLeaderError(s.leaderId, this.addressOf(s.leaderId)));
+      }
       this.emit('roleChange', s.role, s.term);
     }
     if (s.leaderId !== prev.leaderId) {

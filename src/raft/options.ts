@@ -55,6 +55,21 @@ export interface RaftNodeOptions<R = unknown> {
   maxCommandBytes?: number;
   /** Addresses of peers, for `NotLeaderError.leaderAddress` (else asked of the transport). */
   addresses?: Readonly<Record<NodeId, string>>;
+  /**
+   * Start as a node joining an existing cluster: no initial configuration;
+   * it learns the membership from the leader after being added (`addLearner`). @default false
+   */
+  join?: boolean;
+  /** Take a snapshot after this many entries applied since the last one. @default 10000 */
+  snapshotThresholdEntries?: number;
+  /** …or after this many command bytes applied since the last one. @default 67108864 (64 MiB) */
+  snapshotThresholdBytes?: number;
+  /** Entries kept in the log behind a snapshot, so slightly slow followers need no snapshot. @default 1000 */
+  snapshotTrailingEntries?: number;
+  /** Bytes per InstallSnapshot chunk. @default 1048576 (1 MiB) */
+  snapshotChunkBytes?: number;
+  /** How long a snapshot transfer may wait for one chunk's acknowledgement before it restarts, ms. @default 2 × electionTimeoutMs */
+  snapshotChunkTimeoutMs?: number;
 }
 
 /** Defaults of {@link RaftNodeOptions}. */
@@ -71,13 +86,19 @@ export const RAFT_NODE_DEFAULTS = Object.freeze({
   maxMsgBytes: 1024 * 1024,
   maxUncommittedBytes: 64 * 1024 * 1024,
   maxCommandBytes: 8 * 1024 * 1024,
+  join: false,
+  snapshotThresholdEntries: 10_000,
+  snapshotThresholdBytes: 64 * 1024 * 1024,
+  snapshotTrailingEntries: 1000,
+  snapshotChunkBytes: 1024 * 1024,
 });
 
 /** Resolved options: every default filled, times converted to ticks. */
-export interface ResolvedNodeOptions<R> extends Required<Omit<RaftNodeOptions<R>, 'seed' | 'addresses'>> {
+export interface ResolvedNodeOptions<R> extends Required<Omit<RaftNodeOptions<R>, 'seed' | 'addresses' | 'snapshotChunkTimeoutMs'>> {
   readonly addresses: Readonly<Record<NodeId, string>>;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
+  readonly snapshotChunkTimeoutTicks: number;
 }
 
 function randomSeed(): number {
@@ -96,14 +117,19 @@ export function resolveNodeOptions<R>(o: RaftNodeOptions<R>): ResolvedNodeOption
   if (!Array.isArray(o.peers)) throw expectedGot('peers', 'an array of node ids', o.peers);
   for (const k of ['transport', 'storage', 'stateMachine'] as const) if (typeof o[k] !== 'object' || o[k] === null) throw expectedGot(k, 'an object', o[k]);
   const merged = { ...RAFT_NODE_DEFAULTS, ...definedOnly(o) };
-  for (const k of ['tickIntervalMs', 'electionTimeoutMs', 'heartbeatIntervalMs', 'requestTimeoutMs', 'maxInflightMsgs', 'maxInflightBytes', 'maxMsgBytes', 'maxUncommittedBytes', 'maxCommandBytes'] as const) {
+  for (const k of ['tickIntervalMs', 'electionTimeoutMs', 'heartbeatIntervalMs', 'requestTimeoutMs', 'maxInflightMsgs', 'maxInflightBytes', 'maxMsgBytes', 'maxUncommittedBytes', 'maxCommandBytes', 'snapshotThresholdEntries', 'snapshotThresholdBytes', 'snapshotChunkBytes'] as const) {
     positive(k, merged[k]);
   }
   const electionTicks = Math.round(merged.electionTimeoutMs / merged.tickIntervalMs);
   const heartbeatTicks = Math.max(1, Math.round(merged.heartbeatIntervalMs / merged.tickIntervalMs));
   if (electionTicks < 2) throw expectedGot('electionTimeoutMs', `at least 2 × tickIntervalMs (${2 * merged.tickIntervalMs})`, merged.electionTimeoutMs);
   if (heartbeatTicks >= electionTicks) throw expectedGot('heartbeatIntervalMs', `less than electionTimeoutMs (${merged.electionTimeoutMs})`, merged.heartbeatIntervalMs);
-  const peers = merged.peers.includes(o.id) ? [...merged.peers] : [...merged.peers, o.id];
+  if (!Number.isSafeInteger(merged.snapshotTrailingEntries) || merged.snapshotTrailingEntries < 0) {
+    throw expectedGot('snapshotTrailingEntries', 'a non-negative integer', merged.snapshotTrailingEntries);
+  }
+  const chunkTimeoutMs = o.snapshotChunkTimeoutMs ?? 2 * merged.electionTimeoutMs;
+  positive('snapshotChunkTimeoutMs', chunkTimeoutMs);
+  const peers = merged.join ? [] : merged.peers.includes(o.id) ? [...merged.peers] : [...merged.peers, o.id];
   if (new Set(peers).size !== peers.length) throw expectedGot('peers', 'distinct ids', merged.peers);
   return {
     ...merged,
@@ -113,6 +139,7 @@ export function resolveNodeOptions<R>(o: RaftNodeOptions<R>): ResolvedNodeOption
     addresses: o.addresses ?? {},
     electionTicks,
     heartbeatTicks,
+    snapshotChunkTimeoutTicks: Math.max(1, Math.round(chunkTimeoutMs / merged.tickIntervalMs)),
   };
 }
 

@@ -81,8 +81,12 @@ export interface RaftStorage {
   save(update: StorageUpdate): Promise<void>;
   /**
    * Durably replace the stored snapshot (atomically: a crash leaves the old
-   * or the new one, whole), then trim the log as `options` allow. Never
-   * called concurrently with `save`.
+   * or the new one, whole), then trim the log as `options` allow. It may run
+   * while a `save` is in flight (a snapshot is written while the node keeps
+   * working): trimming touches only entries ≤ `compactTo`, which are
+   * committed and never rewritten, and must not lose entries a concurrent
+   * `save` appends. With `discardLog` (installing a leader's snapshot) no
+   * `save` runs concurrently.
    */
   saveSnapshot(snapshot: StoredSnapshot, options: SnapshotSaveOptions): Promise<void>;
   /** Release resources. */

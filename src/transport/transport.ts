@@ -28,6 +28,12 @@ export interface RaftTransport {
   send(messages: readonly Message[]): void;
   /** A peer's address, if known, for redirecting clients (`NotLeaderError.leaderAddress`). */
   addressOf?(id: NodeId): string | null;
+  /**
+   * The cluster configuration changed: these are the members' addresses now
+   * (those added with an address). A transport that dials peers by address
+   * learns new members here; members no longer listed may be disconnected.
+   */
+  updatePeers?(addresses: Readonly<Record<NodeId, string>>): void;
   /** Stop sending and delivering. */
   close(): void | Promise<void>;
 }

@@ -33,6 +33,7 @@ export class NodeCluster {
   readonly storages = new Map<string, MemoryStorage>();
   readonly machines = new Map<string, LogMachine>();
   private restarts = 0;
+  private readonly joinOpts = new Map<string, Partial<RaftNodeOptions<number>>>();
 
   constructor(
     readonly ids: string[],
@@ -46,7 +47,16 @@ export class NodeCluster {
     }
   }
 
-  private create(id: string): RaftNode<number> {
+  /** Add a fresh node that joins the running cluster (it must still be added by the leader). */
+  async addNode(id: string, extra: Partial<RaftNodeOptions<number>> = {}): Promise<RaftNode<number>> {
+    this.storages.set(id, new MemoryStorage());
+    const n = this.create(id, { join: true, ...extra });
+    await n.start();
+    return n;
+  }
+
+  private create(id: string, more: Partial<RaftNodeOptions<number>> = this.joinOpts.get(id) ?? {}): RaftNode<number> {
+    this.joinOpts.set(id, more);
     const sm = new LogMachine();
     this.machines.set(id, sm);
     const node = new RaftNode<number>({
@@ -58,6 +68,7 @@ export class NodeCluster {
       clock: this.clock,
       seed: this.seed * 1000 + this.ids.indexOf(id) + 100 * this.restarts,
       ...this.extra,
+      ...more,
     });
     this.nodes.set(id, node);
     return node;
@@ -88,11 +99,16 @@ export class NodeCluster {
     return this.loop.runForAsync(ms);
   }
 
+  /** Ids of every node created, including joined ones. */
+  allIds(): string[] {
+    return [...this.nodes.keys()];
+  }
+
   leaders(): RaftNode<number>[] {
     return [...this.nodes.values()].filter((n) => n.status().running && n.isLeader);
   }
 
-  async waitForLeader(timeoutMs = 5000, among: string[] = this.ids): Promise<RaftNode<number>> {
+  async waitForLeader(timeoutMs = 5000, among: string[] = this.allIds()): Promise<RaftNode<number>> {
     let found: RaftNode<number> | undefined;
     const ok = await this.loop.runUntilTrueAsync(() => {
       found = this.leaders().filter((n) => among.includes(n.id)).sort((a, b) => b.status().term - a.status().term)[0];

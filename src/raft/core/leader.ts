@@ -62,7 +62,8 @@ export function bcastAppend(r: RaftCore, sendIfEmpty: boolean): void {
   }
 }
 
-function sendAll(r: RaftCore, to: NodeId, sendIfEmpty: boolean): void {
+/** Send `to` everything its flow allows (with `sendIfEmpty`, at least one message). */
+export function sendAll(r: RaftCore, to: NodeId, sendIfEmpty: boolean): void {
   let first = true;
   while (maybeSendAppend(r, to, first && sendIfEmpty)) first = false;
 }

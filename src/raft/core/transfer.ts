@@ -4,7 +4,7 @@
  * TimeoutNow. A transfer that does not finish within an election timeout is
  * abandoned and the leader keeps leading.
  */
-import { maybeSendAppend } from './leader.js';
+import { sendAll } from './leader.js';
 import type { RaftCore } from './raft.js';
 import { MsgType, type NodeId } from './types.js';
 
@@ -22,7 +22,7 @@ export function startTransfer(r: RaftCore, to?: NodeId): TransferResult {
   r.transferElapsed = 0;
   const pr = r.tracker.progress.get(target)!;
   if (pr.match === r.log.lastIndex()) sendTimeoutNow(r, target);
-  else while (maybeSendAppend(r, target, true) && pr.state === 'replicate');
+  else sendAll(r, target, true);
   return { ok: true, to: target };
 }
 
