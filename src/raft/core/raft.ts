@@ -443,7 +443,7 @@ export class RaftCore {
    * will be sent it.
    */
   setSnapshot(index: number, term: number, config: SnapshotConfig, data: Uint8Array): void {
-    if (index <= (this.snapshotSource?.index ?? 0) || index > this.log.applied) return;
+    if (index <= (this.snapshotSource?.index ?? 0) || index > this.log.committed) return;
     this.log.setSnapshotPoint(index, term);
     this.snapshotSource = { index, term, config, data };
   }
