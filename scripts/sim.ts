@@ -49,7 +49,7 @@ function main(): void {
   const secs = (performance.now() - t0) / 1000;
   console.log(`runs ${runs}, ${(runs / secs).toFixed(1)} seeds/s, ${Math.round(events / secs)} events/s, violations ${failures}`);
   console.log(`coverage ${JSON.stringify(counters)}`);
-  for (const k of ['leaderChanges', 'logTruncations', 'preVoteRejections', 'crashes']) {
+  for (const k of ['leaderChanges', 'logTruncations', 'preVoteRejections', 'crashes', 'snapshotInstalls', 'configChanges']) {
     if ((counters[k] ?? 0) === 0 && runs >= 20) {
       console.log(`coverage counter ${k} stayed at zero: the sweep is not exploring`);
       failures++;

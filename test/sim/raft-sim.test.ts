@@ -35,6 +35,6 @@ describe('seeded randomized runs: partitions, drops, duplicates, delays, crash-r
       const r = new RaftSim({ seed, nodes: 5, steps: 20_000 }).run();
       for (const [k, v] of Object.entries(r.counters)) total[k] = (total[k] ?? 0) + v;
     }
-    for (const k of ['leaderChanges', 'logTruncations', 'preVoteRejections', 'crashes', 'restarts', 'partitions']) expect(total[k], k).toBeGreaterThan(0);
+    for (const k of ['leaderChanges', 'logTruncations', 'preVoteRejections', 'crashes', 'restarts', 'partitions', 'snapshots', 'snapshotInstalls', 'configChanges', 'transfers']) expect(total[k], k).toBeGreaterThan(0);
   });
 });

@@ -200,16 +200,18 @@ export class RaftLog {
   restore(index: number, term: number): void {
     if (this.matchTerm(index, term) && index <= this.lastIndex()) {
       this.compact(index - 1);
+      this.stable = Math.max(this.stable, index);
     } else {
       this.entries = [];
       this.first = index + 1;
+      // Nothing past the snapshot is held any more, durable or not.
+      this.stable = index;
     }
     this.snapIndex = index;
     this.snapTerm = term;
     if (this.first > index + 1) this.first = index + 1;
     this.committed = Math.max(this.committed, index);
     this.applied = Math.max(this.applied, index);
-    this.stable = Math.max(this.stable, index);
   }
 }
 

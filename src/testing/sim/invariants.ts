@@ -65,6 +65,7 @@ export class InvariantChecker {
   /** Applied index → entry hash, as first applied anywhere. */
   private readonly applied: number[] = [0];
   private readonly appliedUpTo = new Map<NodeId, number>();
+  private readonly stateHashes = new Map<number, number>();
   now = 0;
 
   private fail(invariant: string, detail: string): void {
@@ -77,13 +78,43 @@ export class InvariantChecker {
     return l;
   }
 
-  /** A node restarted: its volatile state (commit, applied) starts again from what it recovers. */
-  restarted(id: NodeId, entries: readonly Entry[], firstIndex: number): void {
-    const l = new MirrorLog();
-    if (entries.length > 0 && firstIndex === 1) l.write(entries);
+  /**
+   * A node restarted: its volatile state (commit, applied) starts again from
+   * what it recovers — a snapshot at `snapIndex` (0: none) and log entries.
+   */
+  restarted(id: NodeId, entries: readonly Entry[], snapIndex = 0): void {
+    const l = this.mirrorUpTo(snapIndex);
+    const usable = entries.filter((e) => e.index > snapIndex);
+    if (usable.length > 0 && usable[0]!.index === l.lastIndex() + 1) l.write(usable);
     this.logs.set(id, l);
-    this.commit.set(id, 0);
-    this.appliedUpTo.set(id, 0);
+    this.commit.set(id, snapIndex);
+    this.appliedUpTo.set(id, snapIndex);
+  }
+
+  /** A mirror holding the committed prefix up to `index` (what a snapshot at `index` stands for). */
+  private mirrorUpTo(index: number): MirrorLog {
+    const l = new MirrorLog();
+    for (let i = 1; i <= index && i < this.committed.length; i++) {
+      l.terms.push(this.committed[i]!.term);
+      l.hashes.push(this.committed[i]!.hash);
+    }
+    if (l.lastIndex() < index) this.fail('snapshot-beyond-commit', `a snapshot at ${index} covers uncommitted entries (committed ${this.committedIndex})`);
+    return l;
+  }
+
+  /** A node installed a snapshot at `index` whose state hash is `stateHash`; its log now starts after it. */
+  snapshotInstalled(id: NodeId, index: number, stateHash: number, keptLog: boolean): void {
+    if (!keptLog) this.logs.set(id, this.mirrorUpTo(index));
+    if ((this.commit.get(id) ?? 0) < index) this.commit.set(id, index);
+    this.appliedUpTo.set(id, index);
+    this.stateHash(id, index, stateHash);
+  }
+
+  /** Replica state hashes must be equal at equal applied index. */
+  stateHash(id: NodeId, index: number, hash: number): void {
+    const known = this.stateHashes.get(index);
+    if (known === undefined) this.stateHashes.set(index, hash);
+    else if (known !== hash) this.fail('replica-state', `${id} has a different state at applied index ${index}`);
   }
 
   /** Election Safety: at most one leader per term. */
