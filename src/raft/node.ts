@@ -162,6 +162,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
       maxUncommittedBytes: this.o.maxUncommittedBytes,
       snapshotChunkBytes: this.o.snapshotChunkBytes,
       snapshotChunkTimeoutTicks: this.o.snapshotChunkTimeoutTicks,
+      readMode: this.o.readMode,
+      leaseDriftTicks: this.o.leaseDriftTicks,
       hardState: persisted.hardState,
       entries: persisted.entries,
       ...(snap !== null ? { snapshot: { index: snap.meta.index, term: snap.meta.term, config: snap.meta.config, data: snap.data } } : {}),

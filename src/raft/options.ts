@@ -70,6 +70,16 @@ export interface RaftNodeOptions<R = unknown> {
   snapshotChunkBytes?: number;
   /** How long a snapshot transfer may wait for one chunk's acknowledgement before it restarts, ms. @default 2 × electionTimeoutMs */
   snapshotChunkTimeoutMs?: number;
+  /**
+   * How linearizable reads are confirmed: `index` (ReadIndex: one heartbeat
+   * round per batch of reads) or `lease` (served locally while a quorum
+   * answered a heartbeat within the election timeout less `maxClockDriftMs`;
+   * requires `checkQuorum`, and that clocks advance at rates within that
+   * drift of each other). @default 'index'
+   */
+  readMode?: 'index' | 'lease';
+  /** Lease reads: the most the nodes' monotonic clocks may drift apart over one election timeout, ms. @default 2 × tickIntervalMs */
+  maxClockDriftMs?: number;
 }
 
 /** Defaults of {@link RaftNodeOptions}. */
@@ -91,10 +101,12 @@ export const RAFT_NODE_DEFAULTS = Object.freeze({
   snapshotThresholdBytes: 64 * 1024 * 1024,
   snapshotTrailingEntries: 1000,
   snapshotChunkBytes: 1024 * 1024,
+  readMode: 'index' as 'index' | 'lease',
 });
 
 /** Resolved options: every default filled, times converted to ticks. */
-export interface ResolvedNodeOptions<R> extends Required<Omit<RaftNodeOptions<R>, 'seed' | 'addresses' | 'snapshotChunkTimeoutMs'>> {
+export interface ResolvedNodeOptions<R> extends Required<Omit<RaftNodeOptions<R>, 'seed' | 'addresses' | 'snapshotChunkTimeoutMs' | 'maxClockDriftMs'>> {
+  readonly leaseDriftTicks: number;
   readonly addresses: Readonly<Record<NodeId, string>>;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
@@ -140,7 +152,18 @@ export function resolveNodeOptions<R>(o: RaftNodeOptions<R>): ResolvedNodeOption
     electionTicks,
     heartbeatTicks,
     snapshotChunkTimeoutTicks: Math.max(1, Math.round(chunkTimeoutMs / merged.tickIntervalMs)),
+    leaseDriftTicks: leaseDrift(merged, electionTicks, o.maxClockDriftMs),
   };
+}
+
+function leaseDrift(o: { readMode: string; checkQuorum: boolean; tickIntervalMs: number; electionTimeoutMs: number }, electionTicks: number, driftMs?: number): number {
+  if (o.readMode !== 'index' && o.readMode !== 'lease') throw expectedGot('readMode', "'index' or 'lease'", o.readMode);
+  if (o.readMode === 'lease' && !o.checkQuorum) throw expectedGot('readMode', "'index' when checkQuorum is off (a lease needs CheckQuorum)", o.readMode);
+  const ms = driftMs ?? 2 * o.tickIntervalMs;
+  // Round up: a lease must err on the short side.
+  const ticks = Math.ceil(ms / o.tickIntervalMs);
+  if (!Number.isFinite(ms) || ms < 0 || ticks >= electionTicks) throw expectedGot('maxClockDriftMs', `a number in [0, electionTimeoutMs (${o.electionTimeoutMs}))`, driftMs);
+  return ticks;
 }
 
 function definedOnly<T extends object>(o: T): T {

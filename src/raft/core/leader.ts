@@ -68,8 +68,13 @@ export function sendAll(r: RaftCore, to: NodeId, sendIfEmpty: boolean): void {
   while (maybeSendAppend(r, to, first && sendIfEmpty)) first = false;
 }
 
-/** Heartbeats carry min(match, commit) so a follower never commits past what it holds. */
-export function bcastHeartbeat(r: RaftCore, ctx: number): void {
+/**
+ * Heartbeats carry min(match, commit) so a follower never commits past what
+ * it holds, and a fresh sequence number whose echoes confirm read rounds and
+ * date the lease.
+ */
+export function bcastHeartbeat(r: RaftCore): void {
+  const ctx = r.reads.nextHeartbeat(r.ticks, r.log.committed);
   for (const [id, pr] of r.tracker.progress) {
     if (id === r.id) continue;
     r.send({ type: MsgType.Heartbeat, term: r.term, from: r.id, to: id, commit: Math.min(pr.match, r.log.committed), ctx });
@@ -136,7 +141,7 @@ function handleHeartbeatResponse(r: RaftCore, m: HeartbeatRespMsg): void {
   // Even with nothing new to send, an (empty) append at next-1 makes a follower that lost earlier appends refuse it, which restarts probing.
   if (pr.match < r.log.lastIndex()) sendAll(r, m.from, true);
   if (m.ctx > 0 && r.tracker.isVoter(m.from)) {
-    for (const { req, index } of r.reads.ack(m.ctx, m.from, (acks) => r.tracker.isQuorum(acks))) r.releaseRead(req, index);
-    if (r.reads.canStartRound()) bcastHeartbeat(r, r.reads.startRound(r.log.committed, r.id));
+    for (const { req, index } of r.reads.ack(m.ctx, m.from, (acked) => r.quorumSeq(acked))) r.releaseRead(req, index);
+    if (r.reads.canStartRound()) bcastHeartbeat(r);
   }
 }

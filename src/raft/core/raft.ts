@@ -118,6 +118,7 @@ export class RaftCore {
   /** @internal Leader: index of the last configuration entry appended. */ pendingConfIndex = 0;
   /** @internal Leader: the target of a leadership transfer, or null. */ leadTransferee: NodeId | null = null;
   /** @internal */ transferElapsed = 0;
+  /** @internal A TimeoutNow went out this term: no more lease reads. */ timeoutNowSent = false;
   /** @internal Ticks since start (for snapshot chunk timeouts). */ ticks = 0;
   /** @internal The latest snapshot, served to lagging followers. */ snapshotSource: SnapshotSource | null = null;
   /** @internal Follower: a snapshot being received. */ incoming: IncomingSnapshot | null = null;
@@ -187,7 +188,7 @@ export class RaftCore {
     }
     if (this.heartbeatElapsed >= this.opts.heartbeatTicks) {
       this.heartbeatElapsed = 0;
-      bcastHeartbeat(this, this.reads.latestRoundId());
+      bcastHeartbeat(this);
     }
   }
 
@@ -327,8 +328,30 @@ export class RaftCore {
       this.releaseRead(req, this.log.committed);
       return;
     }
+    if (this.opts.readMode === 'lease' && this.leaseValid()) {
+      this.counters.leaseReads++;
+      this.releaseRead(req, this.log.committed);
+      return;
+    }
     this.reads.enqueue(req);
-    if (this.reads.canStartRound()) bcastHeartbeat(this, this.reads.startRound(this.log.committed, this.id));
+    if (this.reads.canStartRound()) bcastHeartbeat(this);
+  }
+
+  /** @internal The highest heartbeat sequence echoed by a quorum of voters (this node echoes its newest). */
+  quorumSeq(ackedOf: (id: NodeId) => number): number {
+    return this.tracker.quorumValue((id) => (id === this.id ? this.reads.current : ackedOf(id)));
+  }
+
+  /**
+   * Lease: a quorum echoed a heartbeat sent at tick T, and those voters
+   * ignore elections until T + election timeout, so until then (less the
+   * allowed drift) no other leader can exist. Never after a TimeoutNow of
+   * this term, which lets a voter ignore its lease.
+   */
+  private leaseValid(): boolean {
+    if (this.timeoutNowSent || this.leadTransferee !== null) return false;
+    const until = this.reads.leaseUntil((acked) => this.quorumSeq(acked), this.opts.electionTicks - this.opts.leaseDriftTicks);
+    return this.ticks < until;
   }
 
   /** @internal Hand a confirmed read to its requester. */
@@ -357,6 +380,7 @@ export class RaftCore {
     this.commitDirty = false;
     this.leadTransferee = null;
     this.transferElapsed = 0;
+    this.timeoutNowSent = false;
     this.incoming = null;
   }
 

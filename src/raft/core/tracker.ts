@@ -78,6 +78,11 @@ export class ProgressTracker {
     return jointCommitted(this.config, (id) => this.progress.get(id)?.match ?? 0);
   }
 
+  /** The highest value a quorum of voters has reached, given each voter's value. */
+  quorumValue(valueOf: (id: NodeId) => number): number {
+    return jointCommitted(this.config, valueOf);
+  }
+
   resetVotes(): void {
     this.votes.clear();
   }

@@ -48,6 +48,7 @@ export function maybeFinishTransfer(r: RaftCore, from: NodeId): void {
 }
 
 function sendTimeoutNow(r: RaftCore, to: NodeId): void {
+  r.timeoutNowSent = true;
   r.send({ type: MsgType.TimeoutNow, term: r.term, from: r.id, to });
 }
 
