@@ -97,7 +97,11 @@ function encodeMessage(m: Message): unknown[] {
  * ```
  */
 export function encodeRaftFrame(messages: readonly Message[]): Uint8Array {
-  return encodeValue([RAFT_PROTOCOL_VERSION, messages.map(encodeMessage)]);
+  // All messages of a frame come from one node, so the epoch travels once, and only when raised.
+  let epoch = 0;
+  for (const m of messages) if ((m.epoch ?? 0) > epoch) epoch = m.epoch!;
+  const body = messages.map(encodeMessage);
+  return encodeValue(epoch > 0 ? [RAFT_PROTOCOL_VERSION, body, epoch] : [RAFT_PROTOCOL_VERSION, body]);
 }
 
 /**
@@ -106,11 +110,13 @@ export function encodeRaftFrame(messages: readonly Message[]): Uint8Array {
  */
 export function decodeRaftFrame(frame: Uint8Array, maxBytes = DEFAULT_MAX_FRAME_BYTES): Message[] {
   const v = decodeValue(frame, maxBytes);
-  const top = arr(v, 'frame', 2);
-  if (top.length !== 2) throw new DecodeError('Frame: expected [version, messages]');
+  const top = arr(v, 'frame', 3);
+  if (top.length !== 2 && top.length !== 3) throw new DecodeError('Frame: expected [version, messages, epoch?]');
   if (top[0] !== RAFT_PROTOCOL_VERSION) throw new DecodeError(`Frame: unsupported protocol version ${String(top[0])}`);
   const list = arr(top[1], 'messages', MAX_MESSAGES_PER_FRAME);
-  return list.map((m, i) => decodeMessage(m, `messages[${i}]`));
+  const epoch = top.length === 3 ? uint(top[2], 'epoch') : 0;
+  const msgs = list.map((m, i) => decodeMessage(m, `messages[${i}]`));
+  return epoch > 0 ? msgs.map((m) => ({ ...m, epoch })) : msgs;
 }
 
 function fieldsOf(v: unknown, where: string, n: number): unknown[] {

@@ -169,6 +169,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
       ...(snap !== null ? { snapshot: { index: snap.meta.index, term: snap.meta.term, config: snap.meta.config, data: snap.data } } : {}),
     });
     this.lastApplied = persisted.snapshot?.meta.index ?? 0;
+    if (this.o.forceNewCluster) this.core.forceNewCluster();
     this.soft = { role: 'follower', leaderId: null, term: persisted.hardState.term };
     await this.o.transport.start((m) => this.onMessage(m));
     if (this.lifecycle !== 'starting') return;

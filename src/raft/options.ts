@@ -78,6 +78,15 @@ export interface RaftNodeOptions<R = unknown> {
    * drift of each other). @default 'index'
    */
   readMode?: 'index' | 'lease';
+  /**
+   * Recover from a lost quorum, as Swarm's `--force-new-cluster`: on start,
+   * this node becomes the only voter of a new configuration built from its
+   * own log (every entry it has is kept and committed), and the cluster
+   * epoch goes up so old members cannot disturb it. The other old members
+   * are removed for good; add nodes back as new members with new ids (on
+   * empty storage). Use on one surviving node only, once. @default false
+   */
+  forceNewCluster?: boolean;
   /** Lease reads: the most the nodes' monotonic clocks may drift apart over one election timeout, ms. @default 2 × tickIntervalMs */
   maxClockDriftMs?: number;
 }
@@ -102,6 +111,7 @@ export const RAFT_NODE_DEFAULTS = Object.freeze({
   snapshotTrailingEntries: 1000,
   snapshotChunkBytes: 1024 * 1024,
   readMode: 'index' as 'index' | 'lease',
+  forceNewCluster: false,
 });
 
 /** Resolved options: every default filled, times converted to ticks. */

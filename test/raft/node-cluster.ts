@@ -87,10 +87,10 @@ export class NodeCluster {
   }
 
   /** Crash (stop) and restart a node from its storage, with a fresh state machine. */
-  async restart(id: string): Promise<RaftNode<number>> {
+  async restart(id: string, extra?: Partial<RaftNodeOptions<number>>): Promise<RaftNode<number>> {
     await this.node(id).stop();
     this.restarts++;
-    const n = this.create(id);
+    const n = extra === undefined ? this.create(id) : this.create(id, { ...(this.joinOpts.get(id) ?? {}), ...extra });
     await n.start();
     return n;
   }

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Prng } from '../../util/prng.js';
-import { decodeConfig, fromStored, initialConfig, toStored, type FullConfig, type MembershipChange } from './confchange.js';
+import { decodeConfig, encodeConfig, fromStored, initialConfig, toStored, type FullConfig, type MembershipChange } from './confchange.js';
 import { resolveCoreOptions, type RaftCoreOptions, type ResolvedCoreOptions } from './config.js';
 import { campaign, handleVoteRequest, stepCandidate } from './election.js';
 import { stepFollower } from './follower.js';
@@ -119,6 +119,7 @@ export class RaftCore {
   /** @internal Leader: the target of a leadership transfer, or null. */ leadTransferee: NodeId | null = null;
   /** @internal */ transferElapsed = 0;
   /** @internal A TimeoutNow went out this term: no more lease reads. */ timeoutNowSent = false;
+  /** @internal The highest epoch heard from an accepted message (before the config that carries it applies). */ seenEpoch = 0;
   /** @internal Ticks since start (for snapshot chunk timeouts). */ ticks = 0;
   /** @internal The latest snapshot, served to lagging followers. */ snapshotSource: SnapshotSource | null = null;
   /** @internal Follower: a snapshot being received. */ incoming: IncomingSnapshot | null = null;
@@ -204,9 +205,13 @@ export class RaftCore {
     if (this.role !== 'leader') campaign(this, 'election');
   }
 
-  /** Feed a message received from a peer. Messages for another node are ignored. */
+  /** Feed a message received from a peer. Messages for another node, or from an older epoch, are ignored. */
   step(m: Message): void {
     if (m.to !== this.id || m.from === this.id) return;
+    const epoch = m.epoch ?? 0;
+    if (epoch < this.epoch()) return;
+    // A node that has not learned its configuration yet (joining) adopts the epoch it is spoken to in.
+    if (epoch > this.epoch()) this.seenEpoch = epoch;
     if (m.term > this.term) {
       if (!this.acceptHigherTerm(m)) return;
     } else if (m.term < this.term) {
@@ -491,12 +496,44 @@ export class RaftCore {
 
   /** @internal Queue a message that may leave at once. */
   send(m: Message): void {
-    this.msgs.push(m);
+    this.msgs.push(this.stamp(m));
   }
 
   /** @internal Queue a message that must wait until this Ready's state is durable. */
   sendAfterPersist(m: Message): void {
-    this.msgsAfterPersist.push(m);
+    this.msgsAfterPersist.push(this.stamp(m));
+  }
+
+  private stamp(m: Message): Message {
+    const e = this.epoch();
+    return e > 0 ? { ...m, epoch: e } : m;
+  }
+
+  /** @internal The cluster epoch this node speaks in. */
+  epoch(): number {
+    return Math.max(this.config.epoch, this.seenEpoch);
+  }
+
+  /**
+   * Recovery from a lost quorum (like Swarm's `--force-new-cluster`): make
+   * this node the only voter, keeping its whole log, which becomes
+   * committed. The epoch goes up so members of the old configuration cannot
+   * disturb the new cluster; every other old member is removed (they join
+   * again as new nodes, with new ids). Call before anything else happens.
+   */
+  forceNewCluster(): void {
+    const old = this.config;
+    const removed = new Set(old.removed);
+    for (const id of [...old.incoming, ...old.outgoing, ...old.learners]) if (id !== this.id) removed.add(id);
+    const addresses: Record<NodeId, string> = {};
+    if (old.addresses[this.id] !== undefined) addresses[this.id] = old.addresses[this.id]!;
+    const cfg: FullConfig = { incoming: new Set([this.id]), outgoing: new Set(), learners: new Set(), removed, epoch: old.epoch + 1, addresses };
+    const index = this.log.lastIndex() + 1;
+    this.log.append([{ term: this.term, index, type: EntryType.Config, data: encodeConfig(cfg) }]);
+    // No quorum of the old configuration exists to commit it: this node's word is the commit.
+    this.log.commitTo(index);
+    setConfig(this, cfg);
+    this.becomeFollower(this.term, null);
   }
 
   private softState(): SoftState {

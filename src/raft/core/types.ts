@@ -71,6 +71,11 @@ interface Base {
   readonly term: number;
   readonly from: NodeId;
   readonly to: NodeId;
+  /**
+   * The sender's cluster epoch, raised by a forced recovery
+   * (`forceNewCluster`); absent means 0. Messages from an older epoch are ignored.
+   */
+  readonly epoch?: number;
 }
 
 /** RequestVote, or a PreVote probe (term is the term the candidate would campaign in). */
