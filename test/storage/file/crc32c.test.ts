@@ -29,3 +29,22 @@ describe('crc32c', () => {
     }
   });
 });
+
+describe('crc32c slicing by 8', () => {
+  /** The textbook bitwise CRC-32C, as a reference. */
+  function bitwise(b: Uint8Array): number {
+    let c = 0xffffffff;
+    for (const x of b) {
+      c ^= x;
+      for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    }
+    return ~c >>> 0;
+  }
+
+  it('agrees with the bitwise definition on every length and alignment up to 70 bytes', () => {
+    const b = Uint8Array.from({ length: 80 }, (_, i) => (i * 197 + 13) & 0xff);
+    for (let start = 0; start < 9; start++) {
+      for (let len = 0; start + len <= 79 && len <= 70; len++) expect(crc32cUpdate(0, b, start, start + len)).toBe(bitwise(b.subarray(start, start + len)));
+    }
+  });
+});
