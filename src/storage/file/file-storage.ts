@@ -127,10 +127,12 @@ export class FileStorage implements RaftStorage {
     // the commit hint changes on nearly every save, so it rides in the log record at no extra fsync.
     const voteChanged = hsChanged && (hs.term !== s.hardState.hardState.term || hs.vote !== s.hardState.hardState.vote);
     const seqd = hsChanged ? { hardState: hs, seq: s.hardState.seq + 1 } : null;
+    const record = encodeRecord(RecordType.Batch, encodeBatch({ hardState: voteChanged ? null : seqd, entries: update.entries }));
+    // Refused before writing: a record load would take for damage must never reach the disk.
+    if (record.length > this.options.maxRecordBytes) throw new RangeError(`FileStorage: a save of ${record.length} bytes exceeds maxRecordBytes (${this.options.maxRecordBytes})`);
     await this.failStopOn('save', async () => {
       if (voteChanged) await writeAtomic(this.fs, this.dir, FileNames.hardState, RecordType.HardState, encodeHardState(seqd!));
       if (update.entries.length === 0 && voteChanged) return;
-      const record = encodeRecord(RecordType.Batch, encodeBatch({ hardState: voteChanged ? null : seqd, entries: update.entries }));
       await s.wal.append(record, update.entries.at(-1)?.index ?? 0);
     });
     if (seqd !== null) s.hardState = seqd;

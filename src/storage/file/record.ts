@@ -62,6 +62,7 @@ export function preambleOk(bytes: Uint8Array, where: string): boolean {
 
 /** Frame one record. */
 export function encodeRecord(type: RecordTypeValue, payload: Uint8Array): Uint8Array {
+  if (payload.length > 0xffffffff) throw new RangeError(`record of ${payload.length} bytes exceeds the 4 GiB format limit`);
   const out = new Uint8Array(RECORD_HEADER_BYTES + payload.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, payload.length, true);

@@ -170,6 +170,17 @@ describe('FileStorage on SimDisk', () => {
     }
   });
 
+  it('refuses a save larger than maxRecordBytes without writing it or stopping', async () => {
+    const node = new SimNode(4, { maxRecordBytes: 1024 });
+    const s = node.driven;
+    await s.load();
+    const big = [{ term: 1, index: 1, type: 0 as const, data: new Uint8Array(2000) }];
+    await expect(s.save({ hardState: null, entries: big })).rejects.toThrow(/maxRecordBytes/);
+    expect(node.storage.failed).toBe(false);
+    await s.save({ hardState: null, entries: makeEntries(1, 2, 1) });
+    expect((await node.run(node.restart(node.disk.crash('drop')).load())).entries.length).toBe(2);
+  });
+
   it('validates its options', () => {
     for (const bad of [{ clusterId: '' }, { nodeId: 3 }, { segmentBytes: 10 }, { maxRecordBytes: 2 ** 33 }]) {
       expect(() => new FileStorage(new SimNode(1).disk, DIR, { clusterId: 'c', nodeId: 'n', ...bad } as never)).toThrow(/expected/);
