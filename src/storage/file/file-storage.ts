@@ -127,7 +127,11 @@ export class FileStorage implements RaftStorage {
     // the commit hint changes on nearly every save, so it rides in the log record at no extra fsync.
     const voteChanged = hsChanged && (hs.term !== s.hardState.hardState.term || hs.vote !== s.hardState.hardState.vote);
     const seqd = hsChanged ? { hardState: hs, seq: s.hardState.seq + 1 } : null;
-    const record = encodeRecord(RecordType.Batch, encodeBatch({ hardState: voteChanged ? null : seqd, entries: update.entries }));
+    let record = encodeRecord(RecordType.Batch, encodeBatch({ hardState: voteChanged ? null : seqd, entries: update.entries }));
+    // A new segment starts with the current hard state, so compaction (which keeps the last segment) never deletes the newest one.
+    if (s.wal.willRotate(record.length) && (voteChanged || seqd === null)) {
+      record = encodeRecord(RecordType.Batch, encodeBatch({ hardState: seqd ?? s.hardState, entries: update.entries }));
+    }
     // Refused before writing: a record load would take for damage must never reach the disk.
     if (record.length > this.options.maxRecordBytes) throw new RangeError(`FileStorage: a save of ${record.length} bytes exceeds maxRecordBytes (${this.options.maxRecordBytes})`);
     await this.failStopOn('save', async () => {
@@ -145,12 +149,17 @@ export class FileStorage implements RaftStorage {
     this.counts.saves++;
   }
 
-  /** Durably replace the snapshot (atomic rename), then delete the segments it made obsolete. */
+  /**
+   * Durably replace the snapshot (atomic rename), then delete the segments it
+   * made obsolete. With `compactTo` it may overlap a `save` (see the contract):
+   * the two share no file and compaction never deletes the segment being written.
+   */
   async saveSnapshot(snapshot: StoredSnapshot, options: SnapshotSaveOptions): Promise<void> {
     const s = await this.ready();
     await this.failStopOn('saveSnapshot', async () => {
-      // Deleting segments may delete the newest hard state record, so the file catches up first.
-      if (s.hardState.seq > s.hardStateFileSeq) {
+      // Discarding the log deletes the newest hard state record too, so the file catches up first
+      // (no save runs concurrently with discardLog; one may with compactTo, which keeps the last segment).
+      if (options.discardLog && s.hardState.seq > s.hardStateFileSeq) {
         await writeAtomic(this.fs, this.dir, FileNames.hardState, RecordType.HardState, encodeHardState(s.hardState));
         s.hardStateFileSeq = s.hardState.seq;
       }

@@ -53,12 +53,17 @@ export class WalWriter {
     this.headerEnd = 0;
   }
 
+  /** Whether appending `bytes` more starts a new segment. */
+  willRotate(bytes: number): boolean {
+    return this.handle === null || (this.size + bytes > this.segmentBytes && this.size > this.headerEnd);
+  }
+
   /** Durably append one record holding entries up to `maxIndex` (0 for none). */
   async append(record: Uint8Array, maxIndex: number): Promise<void> {
-    const full = this.size + record.length > this.segmentBytes && this.size > this.headerEnd;
-    if (this.handle === null || full) return this.create(record, maxIndex);
-    await this.handle.append(record);
-    await this.handle.sync();
+    if (this.willRotate(record.length)) return this.create(record, maxIndex);
+    const h = this.handle!;
+    await h.append(record);
+    await h.sync();
     this.size += record.length;
     const active = this.segments.at(-1)!;
     active.maxIndex = Math.max(active.maxIndex, maxIndex);
@@ -95,10 +100,14 @@ export class WalWriter {
     await this.deleteWhile((s) => s.seq < seq);
   }
 
-  /** Delete the oldest inactive segments whose entries all have index ≤ `compactTo`. */
+  /**
+   * Delete the oldest segments whose entries all have index ≤ `compactTo`,
+   * never the last one: it holds the newest hard state record (a new segment
+   * starts with the current hard state), and a concurrent `save` may be
+   * appending to it or starting the next.
+   */
   async deleteCompacted(compactTo: number): Promise<void> {
-    const active = this.handle === null ? null : this.segments.at(-1);
-    await this.deleteWhile((s) => s !== active && s.maxIndex <= compactTo);
+    await this.deleteWhile((s) => s !== this.segments.at(-1) && s.maxIndex <= compactTo);
   }
 
   /** Only a prefix is ever deleted, so replaying what is left gives the same log tail. */

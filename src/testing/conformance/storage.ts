@@ -133,6 +133,19 @@ const CASES: ReadonlyArray<readonly [string, Body]> = [
     checkHardState(st.hardState, hs(4, null, 3), 'hard state after second reopen');
     checkEntries(st.entries, [...makeEntries(1, 3, 3), ...makeEntries(4, 6, 4)], 'entries after second reopen');
   }],
+  ['keeps a save that runs while a compacting snapshot is written', async (u, s) => {
+    await s.load();
+    await s.save({ hardState: hs(1, 'a', 8), entries: makeEntries(1, 10, 1) });
+    await Promise.all([
+      s.saveSnapshot(snapshotAt(8, 1), { compactTo: 8, discardLog: false }),
+      s.save({ hardState: hs(1, 'a', 10), entries: makeEntries(11, 12, 1) }),
+    ]);
+    await s.save({ hardState: null, entries: makeEntries(13, 13, 1) });
+    const st = await (await u.reopen()).load();
+    checkSnapshot(st.snapshot, snapshotAt(8, 1), 'snapshot');
+    checkTail(st.entries, 8, makeEntries(9, 13, 1), 'entries saved around the snapshot');
+    checkHardState(st.hardState, hs(1, 'a', 10), 'hard state saved during the snapshot');
+  }],
   ['appends entries after a snapshot', async (u, s) => {
     await s.load();
     await s.saveSnapshot(snapshotAt(10, 2), { compactTo: 10, discardLog: true });

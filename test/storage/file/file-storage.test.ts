@@ -71,6 +71,21 @@ describe('FileStorage on SimDisk', () => {
     expect(st2.hardState).toEqual(hs(1, 'n1', 156));
   });
 
+  it('keeps the newest hard state when compaction deletes the segment it was saved in', async () => {
+    const node = new SimNode(5, { segmentBytes: 1024 });
+    const s = node.driven;
+    await s.load();
+    await s.save({ hardState: hs(1, 'n1', 0), entries: makeEntries(1, 4, 1) });
+    await s.save({ hardState: hs(1, 'n1', 4), entries: makeEntries(5, 8, 1) });
+    for (let i = 2; i < 40; i++) await s.save({ hardState: null, entries: makeEntries(i * 4 + 1, i * 4 + 4, 1) });
+    const config = { voters: ['n1'], outgoing: [], learners: [], removed: [], epoch: 0, addresses: {} };
+    await s.saveSnapshot({ meta: { index: 150, term: 1, config }, data: new Uint8Array(1) }, { compactTo: 150, discardLog: false });
+    expect(node.storage.stats.segmentsDeleted).toBeGreaterThanOrEqual(2);
+    const st = await node.run(node.restart(node.disk.crash('drop')).load());
+    expect(st.hardState).toEqual(hs(1, 'n1', 4));
+    expect(st.entries.map((e) => e.index)).toEqual(makeEntries(151, 160, 1).map((e) => e.index));
+  });
+
   it('cuts a torn tail off the last segment and keeps what was durable', async () => {
     const { node, image } = await written(5, 1 << 20);
     const seg = segments(image)[0]!;
