@@ -3,3 +3,5 @@
  * @module quorumkit/node
  */
 export { realClock } from './clock.js';
+export { NodeFileSystem } from './node/fs.js';
+export { createFileStorage } from './node/file-storage.js';
