@@ -54,6 +54,10 @@ export type {
   ReadIndexMsg,
   ReadIndexRespMsg,
   TimeoutNowMsg,
+  SnapshotMsg,
+  SnapshotRespMsg,
+  SnapshotConfig,
+  ReadySnapshot,
   ReadState,
   SoftState,
   Ready,
@@ -69,3 +73,11 @@ export { MemoryNetwork, MemoryTransport } from './transport/memory.js';
 export type { MemoryNetworkOptions } from './transport/memory.js';
 export { FsError, isFsError } from './storage/fs.js';
 export type { FileSystem, FileHandle, OpenOptions, FsErrorCode } from './storage/fs.js';
+export { FileStorage } from './storage/file/file-storage.js';
+export type { FileStorageStats } from './storage/file/file-storage.js';
+export { FILE_STORAGE_DEFAULTS } from './storage/file/options.js';
+export type { FileStorageOptions } from './storage/file/options.js';
+export type { MembershipChange, StoredConfig, FullConfig } from './raft/core/confchange.js';
+export type { ChangeResult, ChangeOptions } from './raft/core/membership.js';
+export type { TransferResult } from './raft/core/transfer.js';
+export type { ChangeMembershipOptions } from './raft/node.js';

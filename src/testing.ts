@@ -17,3 +17,5 @@ export { RaftSim } from './testing/sim/raft-sim.js';
 export type { RaftSimOptions, RaftSimResult } from './testing/sim/raft-sim.js';
 export { InvariantChecker } from './testing/sim/invariants.js';
 export type { Violation } from './testing/sim/invariants.js';
+export { runStorageSuite, storageConformanceCases, makeEntries } from './testing/conformance/storage.js';
+export type { StorageUnderTest, StorageFactory, ConformanceCase, TestFramework } from './testing/conformance/storage.js';

@@ -8,7 +8,7 @@ import { jointHasMajority } from './quorum.js';
 import type { RaftCore } from './raft.js';
 import { EntryType, MsgType, type Entry, type NodeId } from './types.js';
 
-/** Outcome of {@link proposeChange}. */
+/** Outcome of `RaftCore.changeMembership`. */
 export type ChangeResult =
   | { readonly ok: true; readonly index: number; readonly term: number; readonly target: FullConfig }
   | { readonly ok: false; readonly reason: 'not-leader' | 'in-progress' | 'invalid' | 'no-quorum' | 'transferring'; readonly detail: string };

@@ -8,7 +8,7 @@ import { sendAll } from './leader.js';
 import type { RaftCore } from './raft.js';
 import { MsgType, type NodeId } from './types.js';
 
-/** Outcome of {@link startTransfer}. */
+/** Outcome of `RaftCore.transferLeadership`. */
 export type TransferResult = { readonly ok: true; readonly to: NodeId } | { readonly ok: false; readonly reason: 'not-leader' | 'invalid-target' | 'no-target' };
 
 /** Leader: begin handing leadership to `to` (or to the most caught-up voter). */
