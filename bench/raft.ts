@@ -78,6 +78,100 @@ export async function run(args: string[]): Promise<BenchRow[]> {
   const i = args.indexOf('--ms');
   const ms = i >= 0 ? Number(args[i + 1]) : 3000;
   const rows: BenchRow[] = [];
+  if (!args.includes('--throughput-only')) rows.push(...(await runAvailability(args)));
+  if (args.includes('--availability-only')) return rows;
   for (const size of (process.env.QK_SIZES ?? "1,3").split(",").map(Number)) for (const clients of (process.env.QK_CLIENTS ?? "1,256").split(",").map(Number)) rows.push(await measure(size, clients, ms));
   return rows;
+}
+
+/** A state machine whose snapshot is a fixed blob of `bytes` (to measure snapshot transfer). */
+class BlobMachine implements StateMachine<number> {
+  blob: Uint8Array;
+  constructor(bytes: number) {
+    this.blob = new Uint8Array(bytes);
+  }
+  apply(): number {
+    return 0;
+  }
+  snapshot(): Uint8Array {
+    return this.blob;
+  }
+  restore(s: Uint8Array): void {
+    this.blob = s;
+  }
+}
+
+/** Kill the leader, measure until a new leader commits (default timeouts). */
+async function failover(rounds: number): Promise<BenchRow> {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const net = new MemoryNetwork();
+    const ids = ['a', 'b', 'c'];
+    const nodes = ids.map((id, k) => new RaftNode<number>({ id, peers: ids, transport: net.transport(id), storage: new MemoryStorage(), stateMachine: new CountMachine(), seed: i * 10 + k + 1 }));
+    await Promise.all(nodes.map((n) => n.start()));
+    const leaderId = await nodes[0]!.waitForLeader();
+    const leader = nodes.find((n) => n.id === leaderId)!;
+    await leader.propose(new Uint8Array(8));
+    const t0 = performance.now();
+    await leader.stop();
+    const rest = nodes.filter((n) => n !== leader);
+    for (;;) {
+      const l = rest.find((n) => n.isLeader);
+      if (l !== undefined && (await l.propose(new Uint8Array(8)).then(() => true, () => false))) break;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    times.push(performance.now() - t0);
+    await Promise.all(rest.map((n) => n.stop()));
+  }
+  times.sort((a, b) => a - b);
+  return { case: 'failover: kill leader → new leader commits', rounds, 'p50 ms': +percentile(times, 0.5).toFixed(1), 'p99 ms': +percentile(times, 0.99).toFixed(1), 'aim p99 ms': 600 };
+}
+
+async function transfer(rounds: number): Promise<BenchRow> {
+  const net = new MemoryNetwork();
+  const ids = ['a', 'b', 'c'];
+  const nodes = ids.map((id, k) => new RaftNode<number>({ id, peers: ids, transport: net.transport(id), storage: new MemoryStorage(), stateMachine: new CountMachine(), seed: k + 1 }));
+  await Promise.all(nodes.map((n) => n.start()));
+  await Promise.all(nodes.map((n) => n.waitForLeader()));
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const leader = nodes.find((n) => n.isLeader)!;
+    await leader.propose(new Uint8Array(8));
+    const t0 = performance.now();
+    const to = await leader.transferLeadership();
+    const next = nodes.find((n) => n.id === to)!;
+    while (!next.isLeader) await new Promise((r) => setImmediate(r));
+    times.push(performance.now() - t0);
+  }
+  await Promise.all(nodes.map((n) => n.stop()));
+  times.sort((a, b) => a - b);
+  return { case: 'leadership transfer', rounds, 'p50 ms': +percentile(times, 0.5).toFixed(2), 'p99 ms': +percentile(times, 0.99).toFixed(2), 'aim p99 ms': 50 };
+}
+
+/** A new follower receives a snapshot of `mb` MB in 1 MiB chunks. */
+async function snapshotTransfer(mb: number): Promise<BenchRow> {
+  const net = new MemoryNetwork();
+  const ids = ['a', 'b', 'c'];
+  const opts = { snapshotThresholdEntries: 1_000_000_000 };
+  const nodes = ids.map((id, k) => new RaftNode<number>({ id, peers: ids, transport: net.transport(id), storage: new MemoryStorage(), stateMachine: new BlobMachine(mb * 1e6), seed: k + 1, ...opts }));
+  await Promise.all(nodes.map((n) => n.start()));
+  const leaderId = await nodes[0]!.waitForLeader();
+  const leader = nodes.find((n) => n.id === leaderId)!;
+  await leader.propose(new Uint8Array(8));
+  await leader.snapshotNow();
+  const joiner = new RaftNode<number>({ id: 'd', peers: [], join: true, transport: net.transport('d'), storage: new MemoryStorage(), stateMachine: new BlobMachine(0), seed: 9, requestTimeoutMs: 120_000, ...opts });
+  await joiner.start();
+  const t0 = performance.now();
+  await leader.addLearner('d', undefined, { waitForCatchUp: true });
+  const secs = (performance.now() - t0) / 1000;
+  const got = (joiner.stateMachine as BlobMachine).blob.byteLength;
+  await Promise.all([...nodes, joiner].map((n) => n.stop()));
+  return { case: `snapshot ${mb} MB to a new follower`, rounds: 1, seconds: +secs.toFixed(2), 'MB/s': Math.round(mb / secs), received: got, 'aim MB/s': 200 };
+}
+
+/** The availability suite: `npm run bench -- raft --failover`. */
+export async function runAvailability(args: string[]): Promise<BenchRow[]> {
+  const i = args.indexOf('--snapshot-mb');
+  const mb = i >= 0 ? Number(args[i + 1]) : 200;
+  return [await failover(20), await transfer(50), await snapshotTransfer(mb)];
 }
