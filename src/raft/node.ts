@@ -442,7 +442,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     if (core === null) {
       return {
         id: this.o.id, role: 'follower', term: 0, vote: null, leaderId: null, commitIndex: 0, appliedIndex: 0,
-        lastLogIndex: 0, voters: this.o.peers, outgoingVoters: [], learners: [], snapshotIndex: 0, progress: null, transferringTo: null, running: false,
+        lastLogIndex: 0, voters: this.o.peers, outgoingVoters: [], learners: [], snapshotIndex: 0, progress: null, transferringTo: null, removed: false, epoch: 0, running: false,
       };
     }
     return { ...core.status(), appliedIndex: this.lastApplied, running: this.lifecycle === 'running' };

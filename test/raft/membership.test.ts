@@ -90,6 +90,8 @@ describe('membership changes (joint consensus, learners)', () => {
     const next = await c.waitForLeader(3000, rest);
     expect(rest).toContain(next.id);
     expect((await c.settle(next.propose(enc('after')))).ok).toBe(true);
+    await c.run(500);
+    expect(old.status().removed).toBe(true); // it applied the change that removed it
     // The removed node stays quiet: its term does not run away and the leader keeps leading.
     const term = next.status().term;
     await c.run(3000);

@@ -60,9 +60,11 @@ export function applyConfigEntry(r: RaftCore, e: Entry): void {
     r.counters.protocolViolations++;
     return;
   }
+  const before = r.role === 'leader' ? new Map([...r.tracker.progress].map(([id, pr]) => [id, pr.match])) : null;
   setConfig(r, cfg);
   r.counters.configChanges++;
   if (r.role !== 'leader') return;
+  if (before !== null) sayFarewell(r, before);
   if (isJoint(cfg)) {
     // Leave the joint configuration as soon as it is in force.
     if (r.pendingConfIndex <= e.index) appendConfig(r, leaveJoint(cfg));
@@ -75,6 +77,17 @@ export function applyConfigEntry(r: RaftCore, e: Entry): void {
 export function setConfig(r: RaftCore, cfg: FullConfig): void {
   r.config = cfg;
   r.tracker.setConfig(cfg, r.log.lastIndex());
+}
+
+/**
+ * Members just dropped get one last heartbeat carrying the commit index, so
+ * one that holds the entry removing it applies it and learns it was removed.
+ */
+function sayFarewell(r: RaftCore, matchBefore: Map<NodeId, number>): void {
+  for (const [id, match] of matchBefore) {
+    if (id === r.id || r.tracker.progress.has(id)) continue;
+    r.send({ type: MsgType.Heartbeat, term: r.term, from: r.id, to: id, commit: Math.min(match, r.log.committed), ctx: 0 });
+  }
 }
 
 /** The leader was removed: hand leadership to the most caught-up voter, then step down. */

@@ -64,6 +64,10 @@ export interface CoreStatus {
   readonly progress: Readonly<Record<NodeId, { match: number; next: number; state: string; recentActive: boolean }>> | null;
   /** On the leader: the target of a leadership transfer in progress. */
   readonly transferringTo: NodeId | null;
+  /** This node was removed from the cluster (it applied the configuration that removed it). */
+  readonly removed: boolean;
+  /** The cluster epoch (raised by `forceNewCluster`). */
+  readonly epoch: number;
 }
 
 /** Counters of what the core saw; useful to tests and to the simulator's coverage checks. */
@@ -645,6 +649,8 @@ export class RaftCore {
       snapshotIndex: this.log.snapshotPoint().index,
       progress,
       transferringTo: this.leadTransferee,
+      removed: this.config.removed.has(this.id),
+      epoch: this.epoch(),
     };
   }
 
