@@ -232,17 +232,27 @@ function decodeEntries(v: unknown, where: string): Entry[] {
   const out = new Array<Entry>(n);
   let off = 0;
   for (let i = 0; i < n; i++) {
-    const len = uint(lengths[i], `${where}.lengths[${i}]`);
+    // Checked inline: building a field name per entry would cost more than the decode itself.
+    const len = lengths[i];
+    const type = types[i];
+    const term = terms[i];
+    const index = indexes[i];
+    if (!isUint(len) || !isUint(term) || !isUint(index) || !isUint(type)) throw new DecodeError(`${where}[${i}]: expected non-negative integers for term, index, type and length`);
     if (off + len > blob.byteLength) throw new DecodeError(`${where}: data lengths exceed the blob`);
-    const type = uint(types[i], `${where}.types[${i}]`);
     if (!ENTRY_TYPES.has(type)) throw new DecodeError(`${where}.types[${i}]: unknown entry type ${type}`);
-    const e = { term: uint(terms[i], `${where}.terms[${i}]`), index: uint(indexes[i], `${where}.indexes[${i}]`), type: type as EntryTypeValue, data: blob.subarray(off, off + len) };
+    const data = new Uint8Array(blob.buffer, blob.byteOffset + off, len);
     off += len;
     const origin = origins?.[i] ?? null;
-    out[i] = origin === null ? e : { ...e, origin: str(origin, `${where}.origins[${i}]`, 256), seq: uint(seqs?.[i], `${where}.seqs[${i}]`) };
+    out[i] = origin === null
+      ? { term, index, type: type as EntryTypeValue, data }
+      : { term, index, type: type as EntryTypeValue, data, origin: str(origin, `${where}.origins[${i}]`, 256), seq: uint(seqs?.[i], `${where}.seqs[${i}]`) };
   }
   if (off !== blob.byteLength) throw new DecodeError(`${where}: data lengths do not cover the blob`);
   return out;
+}
+
+function isUint(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 function sameLength(v: unknown, n: number, where: string): unknown[] {

@@ -88,6 +88,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   private seq: number;
   private readonly origin: string;
   private lastApplied = 0;
+  private tickNow = 0;
   private appliedTerm = 0;
   private appliedConfig: SnapshotConfig;
   private soft: SoftState = { role: 'follower', leaderId: null, term: 0 };
@@ -174,6 +175,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     await this.o.transport.start((m) => this.onMessage(m));
     if (this.lifecycle !== 'starting') return;
     this.lifecycle = 'running';
+    this.tickNow = this.o.clock.now();
     this.armTick();
     this.scheduleReady();
   }
@@ -213,7 +215,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.lifecycle !== 'running') return Promise.reject(new StoppedError('The node is not running', { definite: true }));
     return new Promise<R>((resolve, reject) => {
       if (this.proposalQueue.length === 0) queueMicrotask(() => this.flushProposals());
-      this.proposalQueue.push({ data: command, w: { resolve, reject, deadline: this.o.clock.now() + this.o.requestTimeoutMs } });
+      this.proposalQueue.push({ data: command, w: { resolve, reject, deadline: this.deadline() } });
     });
   }
 
@@ -450,6 +452,14 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
 
   // ---- internals ------------------------------------------------------------
 
+  /**
+   * A request's deadline, from the time of the last tick: expiry is checked
+   * on ticks anyway, and reading the clock per proposal is measurable.
+   */
+  private deadline(): number {
+    return this.tickNow + this.o.requestTimeoutMs + this.o.tickIntervalMs;
+  }
+
   private addressOf(id: NodeId | null): string | null {
     if (id === null) return null;
     return this.o.addresses[id] ?? this.o.transport.addressOf?.(id) ?? null;
@@ -463,6 +473,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.lifecycle !== 'running' || this.core === null) return;
     this.core.tick();
     const now = this.o.clock.now();
+    this.tickNow = now;
     this.proposals.expire(now);
     this.reads.expire(now);
     this.configWaiters.expire(now);
