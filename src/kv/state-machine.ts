@@ -250,7 +250,9 @@ export class KvStateMachine implements StateMachine<KvResult> {
 
   private execCompact(rev: number): KvResult {
     if (rev > this.keys.revision) return this.error('INVALID_INPUT', `cannot compact revision ${rev}: the current revision is ${this.keys.revision}`);
-    if (rev <= this.keys.compactRevision) return this.error('COMPACTED', `revision ${rev} is already compacted (at ${this.keys.compactRevision})`);
+    if (rev <= this.keys.compactRevision) {
+      return { ...this.error('COMPACTED', `revision ${rev} is already compacted`), compacted: { requested: rev, at: this.keys.compactRevision } };
+    }
     this.keys.compact(rev);
     return { kind: 'compact', revision: this.keys.revision, compactRevision: rev };
   }

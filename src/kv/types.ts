@@ -238,6 +238,8 @@ export interface ErrorResult {
   readonly message: string;
   /** The store's revision (unchanged by the command). */
   readonly revision: number;
+  /** With `COMPACTED`: the requested revision and the compacted one. */
+  readonly compacted?: { readonly requested: number; readonly at: number };
 }
 
 /** Every result `KvStateMachine.apply` returns. */
