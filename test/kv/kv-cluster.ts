@@ -4,6 +4,7 @@ import type { KvExtension } from '../../src/kv/extension.js';
 import { LeaseExpirer } from '../../src/kv/lease-expirer.js';
 import { KvStateMachine } from '../../src/kv/state-machine.js';
 import type { KvResult } from '../../src/kv/types.js';
+import { LivenessTracker } from '../../src/membership/liveness.js';
 import { RaftNode } from '../../src/raft/node.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { EventLoop } from '../../src/testing/sim/event-loop.js';
@@ -18,6 +19,7 @@ export class KvCluster {
   readonly nodes = new Map<string, RaftNode<KvResult>>();
   readonly clients = new Map<string, KvClient>();
   readonly expirers = new Map<string, LeaseExpirer>();
+  readonly liveness = new Map<string, LivenessTracker>();
   private readonly storages = new Map<string, MemoryStorage>();
   private restarts = 0;
 
@@ -34,10 +36,12 @@ export class KvCluster {
   }
 
   private create(id: string): RaftNode<KvResult> {
+    const live = new LivenessTracker(this.clock);
+    this.liveness.set(id, live);
     const node = new RaftNode<KvResult>({
       id,
       peers: this.ids,
-      transport: this.net.transport(id),
+      transport: live.wrap(this.net.transport(id)),
       storage: this.storages.get(id)!,
       stateMachine: new KvStateMachine({ extensions: this.extensions }),
       clock: this.clock,
