@@ -10,7 +10,8 @@ export { membershipExtension } from './extension.js';
 export { formatTable } from './table.js';
 export type { FormatTableOptions } from './table.js';
 export { LivenessTracker, managerStatusOf, keepsQuorum } from './liveness.js';
-export type { LivenessSource } from './liveness.js';
+export type { LivenessSource, RaftView } from './liveness.js';
+export { raftVoterChanger } from './voters.js';
 export { NODE_ROLES, AVAILABILITIES, NODE_STATUSES } from './types.js';
 export type {
   NodeRole,

@@ -60,16 +60,23 @@ export class LivenessTracker implements LivenessSource {
   }
 }
 
+/** The part of `RaftNode.status()` manager status is derived from. */
+export type RaftView = Pick<RaftStatus, 'id' | 'role' | 'leaderId' | 'running'> & {
+  readonly progress?: Readonly<Record<NodeId, { readonly recentActive?: boolean }>> | null;
+};
+
 /**
  * A manager's status as this replica sees it: `leader` for the known
- * leader; on the leader, `reachable` if heard from within `withinMs`, else
- * `unreachable`; this node itself is `reachable`; anything this replica
- * cannot observe is `unknown`.
+ * leader; on the leader, `reachable` if heard from within `withinMs` (with
+ * a `liveness` source) or active in the current CheckQuorum round (without
+ * one), else `unreachable`; this node itself is `reachable`; anything this
+ * replica cannot observe is `unknown`.
  */
-export function managerStatusOf(id: NodeId, raft: Pick<RaftStatus, 'id' | 'role' | 'leaderId' | 'running'>, liveness: LivenessSource | undefined, withinMs: number): ManagerStatus {
+export function managerStatusOf(id: NodeId, raft: RaftView, liveness: LivenessSource | undefined, withinMs: number): ManagerStatus {
   if (id === raft.leaderId) return 'leader';
   if (id === raft.id) return raft.running ? 'reachable' : 'unreachable';
-  if (raft.role !== 'leader' || liveness === undefined) return 'unknown';
+  if (raft.role !== 'leader') return 'unknown';
+  if (liveness === undefined) return raft.progress?.[id]?.recentActive === true ? 'reachable' : 'unreachable';
   const t = liveness.lastHeard(id);
   return t !== undefined && liveness.now() - t <= withinMs ? 'reachable' : 'unreachable';
 }

@@ -35,6 +35,17 @@ export class KvCluster {
     }
   }
 
+  /** Start a fresh node that joins the running cluster (the leader must still add it). */
+  async addNode(id: string): Promise<RaftNode<KvResult>> {
+    this.storages.set(id, new MemoryStorage());
+    this.joined.add(id);
+    const n = this.create(id);
+    await n.start();
+    return n;
+  }
+
+  private readonly joined = new Set<string>();
+
   private create(id: string): RaftNode<KvResult> {
     const live = new LivenessTracker(this.clock);
     this.liveness.set(id, live);
@@ -46,6 +57,7 @@ export class KvCluster {
       stateMachine: new KvStateMachine({ extensions: this.extensions }),
       clock: this.clock,
       seed: this.seed * 1000 + this.ids.indexOf(id) + 100 * this.restarts,
+      join: this.joined.has(id),
     });
     this.nodes.set(id, node);
     this.clients.set(id, new KvClient(node, { clock: this.clock }));
@@ -78,7 +90,7 @@ export class KvCluster {
   }
 
   async stopAll(): Promise<void> {
-    for (const id of this.ids) await this.stop(id);
+    for (const id of this.nodes.keys()) await this.stop(id);
   }
 
   /** Restart a stopped node from its storage with a fresh state machine (it replays the log). */
@@ -124,6 +136,7 @@ export class KvCluster {
   /** Wait until every running node applied up to the leader's commit index. */
   async converge(timeoutMs = 5000): Promise<void> {
     const ok = await this.loop.runUntilTrueAsync(() => {
+      // Every running node, joined ones included.
       const running = [...this.nodes.values()].filter((n) => n.status().running);
       const commit = Math.max(...running.map((n) => n.status().commitIndex));
       return running.every((n) => n.status().appliedIndex >= commit);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isQuorumkitError } from '../../src/errors.js';
 import { membershipExtension } from '../../src/membership/extension.js';
 import { MembershipStore, type VoterChanger } from '../../src/membership/store.js';
+import { raftVoterChanger } from '../../src/membership/voters.js';
 import { KvCluster } from '../kv/kv-cluster.js';
 
 const managers = ['m1', 'm2', 'm3', 'm4', 'm5'];
@@ -150,6 +151,45 @@ describe('MembershipStore without a majority (5 managers)', () => {
     for (const l of lists) expect(l).toEqual(lists[0]);
     expect(lists[0]!.find((n) => n.id === 'w1')!.availability).toBe('drain');
     expect(lists[0]!.map((n) => n.id)).toContain('w2');
+    await c.stopAll();
+  });
+});
+
+describe('MembershipStore with the Raft voter changer', () => {
+  it('promote makes a joined worker a Raft voter (learner, catch-up, voter) and demote takes it out; the table follows', async () => {
+    const c = new KvCluster(['m1', 'm2', 'm3'], [membershipExtension]);
+    await c.start();
+    const leader = await c.waitForLeader();
+    const s = new MembershipStore({ client: c.client(leader.id), voters: raftVoterChanger(leader) });
+    for (const id of ['m1', 'm2', 'm3']) await c.must(s.register({ id, hostname: id, address: `memory://${id}`, role: 'manager' }));
+    await c.addNode('w1');
+    await c.must(s.register({ id: 'w1', hostname: 'worker-1', address: 'memory://w1' }));
+    await c.run(300);
+    const p = await c.must(s.promote('w1'));
+    expect(p.role).toBe('manager');
+    expect([...leader.membership().voters].sort()).toEqual(['m1', 'm2', 'm3', 'w1']);
+    await c.converge();
+    // The promoted node holds the table too.
+    expect((await c.must(new MembershipStore({ client: c.client('w1') }).get('w1', { consistency: 'stale' })))?.role).toBe('manager');
+    await c.run(300);
+    const d = await c.must(s.demote('w1'));
+    expect(d.role).toBe('worker');
+    expect([...leader.membership().voters].sort()).toEqual(['m1', 'm2', 'm3']);
+    await c.stopAll();
+  });
+
+  it('without a liveness tracker the leader derives reachability from Raft progress', async () => {
+    const c = new KvCluster(['m1', 'm2', 'm3'], [membershipExtension]);
+    await c.start();
+    const leader = await c.waitForLeader();
+    const s = new MembershipStore({ client: c.client(leader.id) });
+    for (const id of ['m1', 'm2', 'm3']) await c.must(s.register({ id, hostname: id, address: id, role: 'manager' }));
+    const down = ['m1', 'm2', 'm3'].find((x) => x !== leader.id)!;
+    await c.stop(down);
+    await c.run(400);
+    const st = new Map((await c.must(s.list({ consistency: 'stale' }))).map((n) => [n.id, n.managerStatus]));
+    expect(st.get(leader.id)).toBe('leader');
+    expect(st.get(down)).toBe('unreachable');
     await c.stopAll();
   });
 });
