@@ -4,6 +4,7 @@
  * (a follower's attempt fails with `NotLeaderError`).
  * @module
  */
+import { isQuorumkitError } from '../errors.js';
 import type { RaftNode } from '../raft/node.js';
 import type { VoterChanger } from './store.js';
 
@@ -25,12 +26,29 @@ export function raftVoterChanger(node: RaftNode<unknown>): VoterChanger {
       const m = node.membership();
       if (m.voters.includes(id)) return;
       if (!m.learners.includes(id)) await node.addLearner(id, address.length > 0 ? address : undefined, { waitForCatchUp: true });
-      await node.promote(id);
+      await retryAfterRound(node, () => node.promote(id));
     },
     async removeVoter(id: string): Promise<void> {
       const m = node.membership();
       if (!m.voters.includes(id) && !m.learners.includes(id)) return;
-      await node.removeServer(id);
+      await retryAfterRound(node, () => node.removeServer(id));
     },
   };
+}
+
+/**
+ * Run a change; if the leader refuses it for lack of a reachable quorum,
+ * run one ReadIndex round (a heartbeat round the followers answer) and try
+ * once more. The core judges reachability by members heard from in the
+ * current CheckQuorum round, which starts empty, so a change asked for just
+ * after a round began can be refused although every member is up.
+ */
+async function retryAfterRound(node: RaftNode<unknown>, change: () => Promise<void>): Promise<void> {
+  try {
+    await change();
+  } catch (e) {
+    if (!isQuorumkitError(e, 'NO_QUORUM')) throw e;
+    await node.read();
+    await change();
+  }
 }
