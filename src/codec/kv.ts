@@ -92,9 +92,11 @@ function encBody(b: CommandBody): unknown[] {
 }
 
 /** Encode a command for `RaftNode.propose`. */
-export function encodeKvCommand(c: KvCommand): Uint8Array {
-  const [tag, ...body] = encBody(c);
-  return encodeValue([KV_CODEC_VERSION, tag, c.ts, c.session, c.seq, c.ack, ...body]);
+export function encodeKvCommand(h: CommandHeader, body: CommandBody): Uint8Array {
+  const b = encBody(body);
+  const out: unknown[] = [KV_CODEC_VERSION, b[0], h.ts, h.session, h.seq, h.ack];
+  for (let i = 1; i < b.length; i++) out.push(b[i]);
+  return encodeValue(out);
 }
 
 const key = (v: unknown, f: string): string => str(v, f, MAX_KEY_CHARS);
@@ -132,7 +134,8 @@ function decList<T>(v: unknown, f: string, each: (x: unknown, f: string) => T): 
   return arr(v, f, MAX_TXN_OPS).map((x, i) => each(x, `${f}[${i}]`));
 }
 
-function decBody(tag: unknown, a: unknown[]): CommandBody {
+function decBody(tag: unknown, all: unknown[]): CommandBody {
+  const a = all.length === 6 ? [] : all.slice(6);
   switch (tag) {
     case KvTag.Put: return { type: 'put', key: key(a[0], 'key'), value: bytes(a[1], 'value', MAX_VALUE_BYTES), lease: uint(a[2], 'lease') };
     case KvTag.Delete: return { type: 'delete', sel: decSel(a, 0, 'sel') };
@@ -154,5 +157,5 @@ export function decodeKvCommand(data: Uint8Array): KvCommand {
   const a = arr(decodeValue(data, MAX_VALUE_BYTES * 2), 'command', 64);
   if (a[0] !== KV_CODEC_VERSION) throw new DecodeError(`Unsupported KV command version ${String(a[0])}`);
   const header: CommandHeader = { ts: finite(a[2], 'ts'), session: uint(a[3], 'session'), seq: uint(a[4], 'seq'), ack: uint(a[5], 'ack') };
-  return { ...header, ...decBody(a[1], a.slice(6)) };
+  return Object.assign(decBody(a[1], a), header);
 }

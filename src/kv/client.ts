@@ -136,7 +136,7 @@ export class KvClient {
     const s = this.session;
     this.session = null;
     if (s === null) return;
-    const cmd = encodeKvCommand({ type: 'sessionClose', ts: this.o.clock.now(), session: s.id, seq: ++s.seq, ack: s.seq });
+    const cmd = encodeKvCommand({ ts: this.o.clock.now(), session: s.id, seq: ++s.seq, ack: s.seq }, { type: 'sessionClose' });
     await this.node.propose(cmd).catch(() => undefined);
   }
 
@@ -232,7 +232,7 @@ export class KvClient {
     try {
       for (;;) {
         await this.leaderOrNoQuorum(deadline, !maybeApplied);
-        const cmd = encodeKvCommand({ ...body, ts: this.o.clock.now(), session: s?.id ?? 0, seq, ack: s === null ? 0 : lowest(s) });
+        const cmd = encodeKvCommand({ ts: this.o.clock.now(), session: s?.id ?? 0, seq, ack: s === null ? 0 : lowest(s) }, body);
         try {
           const r = await this.node.propose(cmd);
           return r.kind === 'error' ? { ...r, fresh: !maybeApplied } : r;

@@ -80,7 +80,7 @@ export class LeaseExpirer {
     this.busy = true;
     try {
       this.proposed++;
-      await this.node.propose(encodeKvCommand({ type: 'leaseExpire', ids, ts: now, session: 0, seq: 0, ack: 0 }));
+      await this.node.propose(encodeKvCommand({ ts: now, session: 0, seq: 0, ack: 0 }, { type: 'leaseExpire', ids }));
     } catch {
       // Lost leadership or no quorum: the next leader will find the same leases expired.
     } finally {

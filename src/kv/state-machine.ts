@@ -220,6 +220,7 @@ export class KvStateMachine implements StateMachine<KvResult> {
       else out.push(this.deleteKeys(this.keys.liveKeys(op).filter((k) => visibleTo(op, k)), index));
     }
     // A read sees the revision after the writes before it; report the final revision on writes.
+    if (out.length === 1) return out;
     return out.map((r) => (r.kind === 'range' ? r : { ...r, revision: this.keys.revision }));
   }
 

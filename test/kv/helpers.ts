@@ -20,7 +20,7 @@ export class Harness {
   /** Apply a command at the next index. */
   run(body: CommandBody, h: Partial<CommandHeader> = {}): KvResult {
     const header: CommandHeader = { ts: this.ts, session: 0, seq: 0, ack: 0, ...h };
-    return this.sm.apply(encodeKvCommand({ ...header, ...body } as Parameters<typeof encodeKvCommand>[0]), { index: ++this.index, term: 1 });
+    return this.sm.apply(encodeKvCommand(header, body), { index: ++this.index, term: 1 });
   }
   put(key: string, value: string, lease = 0): KvResult {
     return this.run({ type: 'put', key, value: b(value), lease });

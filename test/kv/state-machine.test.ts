@@ -305,7 +305,7 @@ describe('KvStateMachine: extensions', () => {
 
   it('an encoded command round-trips through the codec', () => {
     const h = new Harness();
-    const cmd = encodeKvCommand({ ts: 1, session: 0, seq: 0, ack: 0, type: 'delete', sel: { key: 'a', end: 'b' } });
+    const cmd = encodeKvCommand({ ts: 1, session: 0, seq: 0, ack: 0 }, { type: 'delete', sel: { key: 'a', end: 'b' } });
     h.put('a1', 'x');
     expect(as(h.sm.apply(cmd, { index: ++h.index, term: 1 }), 'delete').deleted).toBe(1);
   });
