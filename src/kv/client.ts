@@ -211,7 +211,8 @@ export class KvClient {
   private async write<K extends KvResult['kind']>(body: CommandBody, kind: K): Promise<Ok<K>> {
     const deadline = this.o.clock.now() + this.o.requestTimeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const s = this.o.sessions ? await this.openSession(deadline) : null;
+      // No await on the hot path when a session and a leader exist: proposals of many callers then share one batch.
+      const s = this.o.sessions ? (this.session ?? (await this.openSession(deadline))) : null;
       const r = await this.proposeInSession(body, s, deadline);
       // A session that expired before our first attempt could apply: nothing was applied; start a new one once.
       if (r.kind === 'error' && r.code === 'SESSION_EXPIRED' && attempt === 0 && r.fresh) {
@@ -231,7 +232,7 @@ export class KvClient {
     let maybeApplied = false;
     try {
       for (;;) {
-        await this.leaderOrNoQuorum(deadline, !maybeApplied);
+        if (this.node.leaderId === null) await this.leaderOrNoQuorum(deadline, !maybeApplied);
         const cmd = encodeKvCommand({ ts: this.o.clock.now(), session: s?.id ?? 0, seq, ack: s === null ? 0 : lowest(s) }, body);
         try {
           const r = await this.node.propose(cmd);

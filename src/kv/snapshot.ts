@@ -48,27 +48,31 @@ function header(s: SnapshotState): Uint8Array {
   return encodeValue([SNAPSHOT_VERSION, 'H', s.keys.revision, s.keys.compactRevision, s.time, s.applied, leases, sessions]);
 }
 
-/** Stream the state as chunks. Everything is captured at the call, so later applies do not leak in. */
+/**
+ * Encode the state as chunks, all at the call (so later applies cannot leak
+ * in, and nothing is copied first); the stream then hands them out.
+ */
 export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number): AsyncIterable<Uint8Array> {
-  const head = header(s);
-  // Histories are copied shallowly: versions are immutable, the arrays are not.
-  const hist = [...s.keys.histories()].map(([k, h]) => [k, h.slice()] as const);
+  const chunks: Uint8Array[] = [header(s)];
+  let batch: unknown[] = [];
+  let size = 0;
+  let count = 0;
+  for (const [k, h] of s.keys.histories()) {
+    count++;
+    batch.push([k, h.map((v) => [v.rev, encKv(v.kv)])]);
+    size += k.length + 16;
+    for (const v of h) size += 32 + (v.kv?.value.byteLength ?? 0);
+    if (size >= chunkBytes) {
+      chunks.push(encodeValue([SNAPSHOT_VERSION, 'K', batch]));
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length > 0) chunks.push(encodeValue([SNAPSHOT_VERSION, 'K', batch]));
+  chunks.push(encodeValue([SNAPSHOT_VERSION, 'E', count]));
   return {
     async *[Symbol.asyncIterator]() {
-      yield head;
-      let batch: unknown[] = [];
-      let size = 0;
-      for (const [k, h] of hist) {
-        batch.push([k, h.map((v) => [v.rev, encKv(v.kv)])]);
-        size += k.length + 16 + h.reduce((n, v) => n + 32 + (v.kv?.value.byteLength ?? 0), 0);
-        if (size >= chunkBytes) {
-          yield encodeValue([SNAPSHOT_VERSION, 'K', batch]);
-          batch = [];
-          size = 0;
-        }
-      }
-      if (batch.length > 0) yield encodeValue([SNAPSHOT_VERSION, 'K', batch]);
-      yield encodeValue([SNAPSHOT_VERSION, 'E', hist.length]);
+      yield* chunks;
     },
   };
 }

@@ -42,8 +42,10 @@ function versionAt(h: readonly Version[], rev: number): Version | undefined {
 }
 
 export class KeySpace {
-  /** Every key with a history, sorted. */
+  /** Keys with a history, sorted; keys created since the last merge wait in `added`. */
   private keys: string[] = [];
+  /** Keys created since the last sort, unsorted (a put never pays for ordering; the next scan merges them). */
+  private added: string[] = [];
   private readonly hist = new Map<string, Version[]>();
   private events: WatchEvent[] = [];
   /** Events of the write in progress; appended in key order by {@link KeySpace.commitEvents}. */
@@ -86,11 +88,29 @@ export class KeySpace {
       if (this.hist.has(sel.key)) fn(sel.key);
       return;
     }
-    for (let i = lowerBound(this.keys, sel.key); i < this.keys.length; i++) {
-      const k = this.keys[i]!;
+    const keys = this.sorted();
+    for (let i = lowerBound(keys, sel.key); i < keys.length; i++) {
+      const k = keys[i]!;
       if (!selects(sel, k)) break;
       if (!fn(k)) break;
     }
+  }
+
+  /** Every key with a history, sorted: merges keys created since the last call. */
+  private sorted(): string[] {
+    if (this.added.length === 0) return this.keys;
+    const add = this.added.sort();
+    this.added = [];
+    const a = this.keys;
+    const out: string[] = new Array<string>(a.length + add.length);
+    let i = 0;
+    let j = 0;
+    let o = 0;
+    while (i < a.length && j < add.length) out[o++] = a[i]! < add[j]! ? a[i++]! : add[j++]!;
+    while (i < a.length) out[o++] = a[i++]!;
+    while (j < add.length) out[o++] = add[j++]!;
+    this.keys = out;
+    return out;
   }
 
   /** Range read at revision `rev` (compaction and bounds are the caller's to check). */
@@ -114,7 +134,7 @@ export class KeySpace {
     if (h === undefined) {
       h = [];
       this.hist.set(key, h);
-      this.keys.splice(lowerBound(this.keys, key), 0, key);
+      this.added.push(key);
     }
     const prev = h.length === 0 ? null : h[h.length - 1]!.kv;
     const kv: KeyValue = {
@@ -183,7 +203,7 @@ export class KeySpace {
     this.eventsBase += drop;
     let removedKeys = false;
     for (const k of touched) removedKeys = this.pruneKey(k, rev) || removedKeys;
-    if (removedKeys) this.keys = this.keys.filter((k) => this.hist.has(k));
+    if (removedKeys) this.keys = this.sorted().filter((k) => this.hist.has(k));
   }
 
   /** Prune one key's history; returns whether the key is gone entirely. */
@@ -241,12 +261,13 @@ export class KeySpace {
 
   /** Every key's history, in key order (for snapshots). */
   *histories(): IterableIterator<[string, readonly Version[]]> {
-    for (const k of this.keys) yield [k, this.hist.get(k)!];
+    for (const k of this.sorted()) yield [k, this.hist.get(k)!];
   }
 
   /** Rebuild from histories in key order (restore); the event log is derived from them. */
   load(entries: Iterable<[string, Version[]]>, revision: number, compactRevision: number): void {
     this.keys = [];
+    this.added = [];
     this.hist.clear();
     this.liveCount = 0;
     const events: WatchEvent[] = [];

@@ -142,6 +142,19 @@ describe('snapshot and restore', () => {
     expect(twin.put('z', '1')).toEqual(h.put('z', '1'));
   });
 
+  it('a snapshot stream is the state as of the call, whatever is applied while it is consumed', async () => {
+    const h = populated();
+    const stream = h.sm.snapshotChunks(128);
+    const rev = h.sm.revision;
+    h.put('later', 'x');
+    h.del('key/002');
+    const copy = new KvStateMachine();
+    await copy.restoreChunks(stream);
+    expect(copy.revision).toBe(rev);
+    expect(copy.get('later')).toBeNull();
+    expect(copy.get('key/002')).not.toBeNull();
+  });
+
   it('the one-buffer snapshot() / restore() round-trips too, and watches resume on the restored replica', async () => {
     const h = populated();
     const copy = new KvStateMachine();
