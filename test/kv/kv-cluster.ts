@@ -6,6 +6,7 @@ import { KvStateMachine } from '../../src/kv/state-machine.js';
 import type { KvResult } from '../../src/kv/types.js';
 import { LivenessTracker } from '../../src/membership/liveness.js';
 import { RaftNode } from '../../src/raft/node.js';
+import type { RaftNodeOptions } from '../../src/raft/options.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { EventLoop } from '../../src/testing/sim/event-loop.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
@@ -27,6 +28,7 @@ export class KvCluster {
     readonly ids: string[],
     private readonly extensions: readonly KvExtension[] = [],
     readonly seed = 1,
+    private readonly nodeOptions: Partial<RaftNodeOptions<KvResult>> = {},
   ) {
     this.net = new MemoryNetwork({ clock: this.clock, seed, minDelayMs: 1, maxDelayMs: 3 });
     for (const id of ids) {
@@ -58,6 +60,7 @@ export class KvCluster {
       clock: this.clock,
       seed: this.seed * 1000 + this.ids.indexOf(id) + 100 * this.restarts,
       join: this.joined.has(id),
+      ...this.nodeOptions,
     });
     this.nodes.set(id, node);
     this.clients.set(id, new KvClient(node, { clock: this.clock }));
