@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isQuorumkitError } from '../../src/errors.js';
+import { isQuorumkitError, LeadershipLostError } from '../../src/errors.js';
+import { KvClient } from '../../src/kv/client.js';
 import { KvCluster } from './kv-cluster.js';
 import { s } from './helpers.js';
 
@@ -171,6 +172,47 @@ describe('KvStateMachine snapshots inside Raft', () => {
     await c.must(k.revokeLease(lease.id));
     await c.converge();
     expect(c.sm(lagger).range({ key: '', prefix: true })).toEqual(c.sm(leader.id).range({ key: '', prefix: true }));
+    await c.stopAll();
+  });
+});
+
+describe('KvClient exactly-once retries', () => {
+  /** Make the node's next `propose` apply its command but lose the answer, as when leadership changes after the append. */
+  function loseNextAnswer(c: KvCluster, id: string): { calls: number } {
+    const node = c.node(id);
+    const real = node.propose.bind(node);
+    const seen = { calls: 0 };
+    node.propose = async (cmd: Uint8Array) => {
+      seen.calls++;
+      if (seen.calls > 1) return real(cmd);
+      await real(cmd);
+      throw new LeadershipLostError();
+    };
+    return seen;
+  }
+
+  it('a write whose answer was lost is retried in its session and applies once', async () => {
+    const c = await started(ids3);
+    const f = follower(c);
+    const k = c.client(f);
+    await c.must(k.put('warm', 'up')); // opens the session
+    const seen = loseNextAnswer(c, f);
+    const r = await c.must(k.put('once', 'v'));
+    expect(seen.calls).toBe(2);
+    expect(r.prev).toBeNull();
+    await c.converge();
+    for (const id of ids3) expect(c.sm(id).get('once')).toMatchObject({ version: 1, modRevision: r.revision });
+    await c.stopAll();
+  });
+
+  it('without sessions the same loss is reported as indefinite and not retried', async () => {
+    const c = await started(ids3);
+    const f = follower(c);
+    const k = new KvClient(c.node(f), { clock: c.clock, sessions: false });
+    const seen = loseNextAnswer(c, f);
+    const r = await c.settle(k.put('maybe', 'v'));
+    expect(!r.ok && isQuorumkitError(r.error, 'LEADERSHIP_LOST') && r.error.definite === false).toBe(true);
+    expect(seen.calls).toBe(1);
     await c.stopAll();
   });
 });
