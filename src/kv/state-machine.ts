@@ -15,7 +15,7 @@ import { SessionTable } from './sessions.js';
 import { readSnapshotChunks, writeSnapshotChunks, snapshotToBytes, snapshotFromBytes, type SnapshotState } from './snapshot.js';
 import { KeySpace } from './store.js';
 import { branchProblem, comparesHold, isReserved, txnProblem, visibleTo } from './txn.js';
-import type { DeleteResult, ErrorResult, KeySelector, KeyValue, KvErrorCode, KvResult, PutResult, RangeResult, TxnOp, TxnResult, WatchEvent } from './types.js';
+import type { DeleteResult, ErrorResult, KeySelector, KeyValue, KvErrorCode, KvResult, PutResult, RangeResult, TxnOp, TxnResult } from './types.js';
 import { Watcher, type WatchOptions } from './watch.js';
 
 /** Options of {@link KvStateMachine.range}. */
@@ -354,4 +354,3 @@ export function reservedPrefixOf(name: string): string {
   return `\u0000${name}/`;
 }
 
-export type { WatchEvent };
