@@ -180,6 +180,23 @@ export class AuthError extends QuorumkitError {
   }
 }
 
+/** A watch or range asked for a revision older than the compacted one (definite: nothing was read). */
+export class CompactedError extends QuorumkitError {
+  /** The oldest revision still available is `compactRevision + 1`. */
+  readonly compactRevision: number;
+  constructor(requested: number, compactRevision: number) {
+    super('COMPACTED', `Revision ${requested} is compacted; the oldest available is ${compactRevision + 1}`, { definite: true });
+    this.compactRevision = compactRevision;
+  }
+}
+
+/** A precondition of the operation did not hold (a compare failed, a rule refused it); nothing was applied (definite). */
+export class PreconditionFailedError extends QuorumkitError {
+  constructor(message: string) {
+    super('PRECONDITION_FAILED', message, { definite: true });
+  }
+}
+
 /** Internal helper: build the "Expected … got …" message of an {@link InvalidConfigError}. */
 export function expectedGot(field: string, expected: string, got: unknown): InvalidConfigError {
   let shown: string;

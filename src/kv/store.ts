@@ -1,0 +1,293 @@
+/**
+ * The multi-version key space: sorted keys, each with its history of
+ * versions since the compacted revision, and the event log watches read.
+ * Pure data; the state machine decides revisions.
+ * @module
+ */
+import type { KeySelector, KeyValue, RangeResult, WatchEvent } from './types.js';
+
+/** One entry of a key's history: a value, or a tombstone (`kv: null`) at revision `rev`. */
+export interface Version {
+  readonly rev: number;
+  readonly kv: KeyValue | null;
+}
+
+/** Whether `k` is covered by the selector. */
+export function selects(sel: KeySelector, k: string): boolean {
+  if (sel.prefix === true) return k.startsWith(sel.key);
+  if (sel.end === undefined) return k === sel.key;
+  return k >= sel.key && k < sel.end;
+}
+
+function byKey(a: WatchEvent, b: WatchEvent): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** First position in sorted `a` whose item is >= `k`. */
+function lowerBound(a: readonly string[], k: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The last version at or below `rev` in a history sorted by revision. */
+function versionAt(h: readonly Version[], rev: number): Version | undefined {
+  for (let i = h.length - 1; i >= 0; i--) if (h[i]!.rev <= rev) return h[i];
+  return undefined;
+}
+
+export class KeySpace {
+  /** Keys with a history, sorted; keys created since the last merge wait in `added`. */
+  private keys: string[] = [];
+  /** Keys created since the last sort, unsorted (a put never pays for ordering; the next scan merges them). */
+  private added: string[] = [];
+  private readonly hist = new Map<string, Version[]>();
+  private events: WatchEvent[] = [];
+  /** Events of the write in progress; appended in key order by {@link KeySpace.commitEvents}. */
+  private pending: WatchEvent[] = [];
+  /** Absolute sequence number of `events[0]`. */
+  private eventsBase = 0;
+  /** Revision of the last write. */
+  revision = 0;
+  /** Revisions at or below this one are compacted away. */
+  compactRevision = 0;
+
+  /** Number of keys that currently exist. */
+  liveCount = 0;
+
+  /** Current value of a key, or null. */
+  get(key: string): KeyValue | null {
+    const h = this.hist.get(key);
+    return h === undefined ? null : h[h.length - 1]!.kv;
+  }
+
+  /** Value of a key at `rev` (which must not be compacted), or null. */
+  getAt(key: string, rev: number): KeyValue | null {
+    const h = this.hist.get(key);
+    return h === undefined ? null : (versionAt(h, rev)?.kv ?? null);
+  }
+
+  /** Keys (existing now) covered by a selector, in order. */
+  liveKeys(sel: KeySelector): string[] {
+    const out: string[] = [];
+    this.scan(sel, (k) => {
+      if (this.get(k) !== null) out.push(k);
+      return true;
+    });
+    return out;
+  }
+
+  /** Visit keys that have a history and are covered by `sel`, in order, while `fn` returns true. */
+  private scan(sel: KeySelector, fn: (k: string) => boolean): void {
+    if (sel.prefix !== true && sel.end === undefined) {
+      if (this.hist.has(sel.key)) fn(sel.key);
+      return;
+    }
+    const keys = this.sorted();
+    for (let i = lowerBound(keys, sel.key); i < keys.length; i++) {
+      const k = keys[i]!;
+      if (!selects(sel, k)) break;
+      if (!fn(k)) break;
+    }
+  }
+
+  /** Every key with a history, sorted: merges keys created since the last call. */
+  private sorted(): string[] {
+    if (this.added.length === 0) return this.keys;
+    const add = this.added.sort();
+    this.added = [];
+    const a = this.keys;
+    const out: string[] = new Array<string>(a.length + add.length);
+    let i = 0;
+    let j = 0;
+    let o = 0;
+    while (i < a.length && j < add.length) out[o++] = a[i]! < add[j]! ? a[i++]! : add[j++]!;
+    while (i < a.length) out[o++] = a[i++]!;
+    while (j < add.length) out[o++] = add[j++]!;
+    this.keys = out;
+    return out;
+  }
+
+  /** Range read at revision `rev` (compaction and bounds are the caller's to check). */
+  range(sel: KeySelector, limit: number, rev: number): RangeResult {
+    const kvs: KeyValue[] = [];
+    let count = 0;
+    this.scan(sel, (k) => {
+      const kv = this.getAt(k, rev);
+      if (kv !== null) {
+        count++;
+        if (limit === 0 || kvs.length < limit) kvs.push(kv);
+      }
+      return true;
+    });
+    return { kind: 'range', revision: rev, kvs, more: count > kvs.length, count };
+  }
+
+  /** Write a value at revision `rev`; returns the previous value. */
+  put(key: string, value: Uint8Array, lease: number, rev: number): KeyValue | null {
+    let h = this.hist.get(key);
+    if (h === undefined) {
+      h = [];
+      this.hist.set(key, h);
+      this.added.push(key);
+    }
+    const prev = h.length === 0 ? null : h[h.length - 1]!.kv;
+    const kv: KeyValue = {
+      key,
+      value,
+      createRevision: prev === null ? rev : prev.createRevision,
+      modRevision: rev,
+      version: prev === null ? 1 : prev.version + 1,
+      lease,
+    };
+    this.record(h, { rev, kv }, prev === null);
+    this.pending.push({ type: 'put', revision: rev, key, kv, prev });
+    return prev;
+  }
+
+  /** Delete a key at revision `rev`; returns its last value, or null if it did not exist. */
+  delete(key: string, rev: number): KeyValue | null {
+    const h = this.hist.get(key);
+    const prev = h === undefined ? null : h[h.length - 1]!.kv;
+    if (h === undefined || prev === null) return null;
+    this.record(h, { rev, kv: null }, false);
+    this.liveCount--;
+    this.pending.push({ type: 'delete', revision: rev, key, kv: null, prev });
+    return prev;
+  }
+
+  /** Append a version; one revision keeps only its last version of a key. */
+  private record(h: Version[], v: Version, created: boolean): void {
+    if (created) this.liveCount++;
+    const last = h[h.length - 1];
+    if (last !== undefined && last.rev === v.rev) h[h.length - 1] = v;
+    else h.push(v);
+    this.revision = Math.max(this.revision, v.rev);
+  }
+
+  /** Append the events of the write just done, ordered by key (one revision, one event per key). */
+  commitEvents(): void {
+    if (this.pending.length === 0) return;
+    if (this.pending.length > 1) this.pending.sort(byKey);
+    for (const e of this.pending) this.events.push(e);
+    this.pending = [];
+  }
+
+  /** Sequence number of the first event after position (`rev`, `key`) in (revision, key) order. */
+  seqAfter(rev: number, key: string): number {
+    let lo = 0;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = this.events[mid]!;
+      if (e.revision < rev || (e.revision === rev && e.key <= key)) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.eventsBase + lo;
+  }
+
+  /** Forget history at or below `rev`, keeping each key's version as of `rev`. */
+  compact(rev: number): void {
+    if (rev <= this.compactRevision) return;
+    this.compactRevision = rev;
+    let drop = 0;
+    while (drop < this.events.length && this.events[drop]!.revision <= rev) drop++;
+    const touched = new Set<string>();
+    for (let i = 0; i < drop; i++) touched.add(this.events[i]!.key);
+    this.events = this.events.slice(drop);
+    this.eventsBase += drop;
+    let removedKeys = false;
+    for (const k of touched) removedKeys = this.pruneKey(k, rev) || removedKeys;
+    if (removedKeys) this.keys = this.sorted().filter((k) => this.hist.has(k));
+  }
+
+  /** Prune one key's history; returns whether the key is gone entirely. */
+  private pruneKey(k: string, rev: number): boolean {
+    const h = this.hist.get(k)!;
+    let base = -1;
+    for (let i = 0; i < h.length; i++) if (h[i]!.rev <= rev) base = i;
+    if (base < 0) return false;
+    const keepBase = h[base]!.kv !== null;
+    const next = h.slice(keepBase ? base : base + 1);
+    if (next.length === 0) {
+      this.hist.delete(k);
+      return true;
+    }
+    this.hist.set(k, next);
+    return false;
+  }
+
+  /** Number of events kept. */
+  get eventCount(): number {
+    return this.events.length;
+  }
+
+  /** Absolute sequence number one past the last event. */
+  get eventsEnd(): number {
+    return this.eventsBase + this.events.length;
+  }
+
+  /** Revision of the oldest kept event, or null. */
+  oldestEventRevision(): number | null {
+    return this.events[0]?.revision ?? null;
+  }
+
+  /** Sequence number of the first event with revision >= `rev` (caller checks compaction). */
+  seqOfRevision(rev: number): number {
+    let lo = 0;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.events[mid]!.revision < rev) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.eventsBase + lo;
+  }
+
+  /** The event with absolute sequence `seq`, or undefined if it is compacted or not yet written. */
+  eventAt(seq: number): WatchEvent | undefined {
+    return this.events[seq - this.eventsBase];
+  }
+
+  /** Sequence number of the first kept event. */
+  get firstSeq(): number {
+    return this.eventsBase;
+  }
+
+  /** Every key's history, in key order (for snapshots). */
+  *histories(): IterableIterator<[string, readonly Version[]]> {
+    for (const k of this.sorted()) yield [k, this.hist.get(k)!];
+  }
+
+  /** Rebuild from histories in key order (restore); the event log is derived from them. */
+  load(entries: Iterable<[string, Version[]]>, revision: number, compactRevision: number): void {
+    this.keys = [];
+    this.added = [];
+    this.hist.clear();
+    this.liveCount = 0;
+    const events: WatchEvent[] = [];
+    for (const [k, h] of entries) {
+      this.keys.push(k);
+      this.hist.set(k, h);
+      if (h[h.length - 1]!.kv !== null) this.liveCount++;
+      for (let i = 0; i < h.length; i++) {
+        const v = h[i]!;
+        if (v.rev <= compactRevision) continue;
+        const prev = h[i - 1]?.kv ?? null;
+        events.push(v.kv === null ? { type: 'delete', revision: v.rev, key: k, kv: null, prev } : { type: 'put', revision: v.rev, key: k, kv: v.kv, prev });
+      }
+    }
+    // Within a revision, events are ordered by key, as when they were written.
+    events.sort((a, b) => a.revision - b.revision || byKey(a, b));
+    this.events = events;
+    this.pending = [];
+    this.eventsBase = 0;
+    this.revision = revision;
+    this.compactRevision = compactRevision;
+  }
+}
