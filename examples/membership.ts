@@ -5,8 +5,8 @@
  * Run it with `npx tsx examples/membership.ts`.
  */
 import { MemoryNetwork, MemoryStorage, RaftNode, realClock } from 'quorumkit';
-import { KvClient, KvStateMachine, type KvResult } from '../src/kv/index.js';
-import { LivenessTracker, MembershipStore, membershipExtension, raftVoterChanger } from '../src/membership/index.js';
+import { KvClient, KvStateMachine, type KvResult } from 'quorumkit';
+import { LivenessTracker, MembershipStore, membershipExtension, raftVoterChanger } from 'quorumkit';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

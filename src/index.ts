@@ -20,6 +20,8 @@ export {
   StorageFailureError,
   ConfigChangeInProgressError,
   AuthError,
+  CompactedError,
+  PreconditionFailedError,
 } from './errors.js';
 export type { ErrorCode, QuorumkitErrorOptions } from './errors.js';
 export { realClock } from './clock.js';
@@ -81,3 +83,6 @@ export type { MembershipChange, StoredConfig, FullConfig } from './raft/core/con
 export type { ChangeResult, ChangeOptions } from './raft/core/membership.js';
 export type { TransferResult } from './raft/core/transfer.js';
 export type { ChangeMembershipOptions } from './raft/node.js';
+
+export * from './kv/index.js';
+export * from './membership/index.js';

@@ -31,8 +31,11 @@ export function decodeValue(bytes: Uint8Array, maxBytes = DEFAULT_MAX_FRAME_BYTE
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('Expected a Uint8Array frame');
   if (bytes.byteLength > maxBytes) throw new DecodeError(`Frame of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes}`);
   if (bytes.byteLength === 0) throw new DecodeError('Empty frame');
+  // A plain Uint8Array view in, plain Uint8Arrays out: decoded bytes must not depend on whether the
+  // frame arrived as a Node Buffer, or replicas would hold differently typed (unequal) values.
+  const view = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return packr.unpack(bytes);
+    return packr.unpack(view);
   } catch (e) {
     throw new DecodeError('Malformed msgpack frame', e);
   }

@@ -44,6 +44,7 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
   private readonly unsubscribe: () => void;
   private readonly onAbort = (): void => void this.return();
 
+  /** @internal Watchers come from `KvStateMachine.watch` or `KvClient.watch`. */
   constructor(
     private readonly source: WatchSource,
     private readonly sel: KeySelector,

@@ -41,9 +41,12 @@ export function proposeChange(r: RaftCore, change: MembershipChange, options: Ch
   return { ok: true, index, term: r.term, target };
 }
 
-/** Would the target's voters (both halves) have a quorum among members heard from recently? */
+/** Would the target's voters (both halves) have a quorum among members heard from in this or the last CheckQuorum round? */
 function quorumReachable(r: RaftCore, target: FullConfig): boolean {
-  return jointHasMajority(target, (id) => id === r.id || (r.tracker.progress.get(id)?.recentActive ?? false));
+  return jointHasMajority(target, (id) => {
+    const pr = r.tracker.progress.get(id);
+    return id === r.id || (pr !== undefined && (pr.recentActive || pr.activeBefore));
+  });
 }
 
 function appendConfig(r: RaftCore, target: FullConfig): number {

@@ -17,6 +17,8 @@ export class Progress {
   probeSent = false;
   /** Heard from since the last CheckQuorum round. */
   recentActive = false;
+  /** Heard from in the CheckQuorum round before (so "recent" never means "in the last few ticks"). */
+  activeBefore = false;
   /** A learner never counts for commit or elections. */
   isLearner: boolean;
   /** In snapshot state: the index of the snapshot being sent. */

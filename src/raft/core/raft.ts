@@ -200,7 +200,11 @@ export class RaftCore {
   /** CheckQuorum: was a quorum heard from since the last check? Resets the marks. */
   private checkQuorumActive(): boolean {
     const ok = this.tracker.quorumActive(this.id);
-    for (const [id, pr] of this.tracker.progress) if (id !== this.id) pr.recentActive = false;
+    for (const [id, pr] of this.tracker.progress) {
+      if (id === this.id) continue;
+      pr.activeBefore = pr.recentActive;
+      pr.recentActive = false;
+    }
     return ok;
   }
 
@@ -632,7 +636,7 @@ export class RaftCore {
     let progress: Record<NodeId, { match: number; next: number; state: string; recentActive: boolean }> | null = null;
     if (this.role === 'leader') {
       progress = {};
-      for (const [id, pr] of this.tracker.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state, recentActive: id === this.id || pr.recentActive };
+      for (const [id, pr] of this.tracker.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state, recentActive: id === this.id || pr.recentActive || pr.activeBefore };
     }
     return {
       id: this.id,
