@@ -197,6 +197,27 @@ export class PreconditionFailedError extends QuorumkitError {
   }
 }
 
+/** Why a {@link TransportError} was raised. */
+export type TransportErrorReason = 'version' | 'cluster' | 'identity' | 'handshake' | 'protocol';
+
+/**
+ * A connection was refused or closed by a transport: a peer of another
+ * protocol version or cluster, a certificate naming another node, a
+ * malformed handshake, or bytes that break the framing or the codec.
+ * The transport drops the connection and counts it; nothing is adopted.
+ */
+export class TransportError extends QuorumkitError {
+  /** What went wrong, for logs and metrics. */
+  readonly reason: TransportErrorReason;
+  /** The peer's node id, when known. */
+  readonly peerId: string | null;
+  constructor(reason: TransportErrorReason, message: string, peerId: string | null = null, cause?: unknown) {
+    super('TRANSPORT', message, cause === undefined ? {} : { cause });
+    this.reason = reason;
+    this.peerId = peerId;
+  }
+}
+
 /** Internal helper: build the "Expected … got …" message of an {@link InvalidConfigError}. */
 export function expectedGot(field: string, expected: string, got: unknown): InvalidConfigError {
   let shown: string;

@@ -22,8 +22,9 @@ export {
   AuthError,
   CompactedError,
   PreconditionFailedError,
+  TransportError,
 } from './errors.js';
-export type { ErrorCode, QuorumkitErrorOptions } from './errors.js';
+export type { ErrorCode, QuorumkitErrorOptions, TransportErrorReason } from './errors.js';
 export { realClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { createPrng } from './util/prng.js';
