@@ -50,6 +50,8 @@ export class Connection {
   private pumpScheduled = false;
   private certifiedId: NodeId | null = null;
   private readonly timer: ReturnType<typeof setTimeout>;
+  private socketError: Error | undefined;
+  private tcpConnected = false;
 
   /**
    * @param socket a socket; for a dialer, not yet connected
@@ -65,8 +67,9 @@ export class Connection {
     this.timer = setTimeout(() => this.close(new TransportError('handshake', 'Connect or handshake timed out', dialedPeer)), ctx.handshakeTimeoutMs);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => undefined);
-    socket.on('close', () => this.close(this.state === 'handshaking' ? new TransportError('handshake', 'Connection closed during the handshake', dialedPeer) : null));
+    socket.on('error', (e) => (this.socketError = e));
+    socket.once('connect', () => (this.tcpConnected = true));
+    socket.on('close', () => this.close(this.closeReason()));
     socket.on('drain', () => this.pump());
     if (dialedPeer === null) this.begin();
     else socket.once(ctx.tls === null ? 'connect' : 'secureConnect', () => this.begin());
@@ -75,6 +78,14 @@ export class Connection {
   /** Whether the handshake is done and the connection not closed. */
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** Why the socket closed under us: a failed TLS or hello exchange is reported; a refused dial is not. */
+  private closeReason(): TransportError | null {
+    if (this.state === 'handshaking') return new TransportError('handshake', 'Connection closed during the handshake', this.dialedPeer, this.socketError);
+    if (this.state !== 'connecting' || this.ctx.tls === null || !this.tcpConnected) return null;
+    const why = this.socketError?.message ?? 'closed';
+    return new TransportError('identity', `TLS handshake with ${String(this.dialedPeer)} failed: ${why}`, this.dialedPeer, this.socketError);
   }
 
   private isClosed(): boolean {
