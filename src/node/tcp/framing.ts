@@ -142,6 +142,7 @@ export class FrameParser {
 
   /** Consume `n` buffered bytes (the caller checked they are there). */
   private take(n: number): Uint8Array {
+    if (n === 0) return new Uint8Array(0);
     this.bufferedBytes -= n;
     const first = this.buffered[0]!;
     if (first.byteLength === n) {
