@@ -52,7 +52,27 @@ export interface TcpTransportStats {
 /** See the module documentation. */
 type Counters = { -readonly [K in keyof TcpTransportStats]: number };
 
-const DATA_TYPES = new Set<number>([MsgType.App, MsgType.Prop]);
+/**
+ * Message types that always go on the control lane. An append or proposal
+ * goes there only if it carries no entries; any other type (including types
+ * added later, such as snapshot chunks) goes on the bulk lane.
+ */
+const CONTROL_TYPES = new Set<number>([
+  MsgType.Vote,
+  MsgType.VoteResp,
+  MsgType.PreVote,
+  MsgType.PreVoteResp,
+  MsgType.AppResp,
+  MsgType.Heartbeat,
+  MsgType.HeartbeatResp,
+  MsgType.ReadIndex,
+  MsgType.ReadIndexResp,
+  MsgType.TimeoutNow,
+]);
+
+function isControl(m: Message): boolean {
+  return CONTROL_TYPES.has(m.type) || ('entries' in m && m.entries.length === 0);
+}
 
 /**
  * A Raft transport over TCP, with optional mutual TLS.
@@ -71,7 +91,13 @@ const DATA_TYPES = new Set<number>([MsgType.App, MsgType.Prop]);
  *   `chunkBytes`; everything else on a control lane that is always written
  *   first, so large appends do not starve heartbeats and votes.
  * - Each peer has a bounded queue; when it is full the oldest frames are
- *   dropped (Raft resends). `send` never throws or blocks.
+ *   dropped (Raft resends). `send` never throws or blocks. The writer hands
+ *   the socket more only while its buffer is below the high-water mark.
+ *   Priority is applied in user space: bulk bytes already in the kernel's
+ *   send buffer still precede a later heartbeat on the wire.
+ * - Memory per connection is bounded by the queue bounds on the way out
+ *   and by two lanes of at most `maxFrameBytes` (plus one read) on the way
+ *   in; until its handshake completes a connection may send only 4 KiB frames.
  *
  * @example
  * ```ts
@@ -84,6 +110,7 @@ export class TcpTransport extends EventEmitter<TcpTransportEvents> implements Ra
   private readonly o: ResolvedTcpOptions;
   private readonly peers = new Map<NodeId, Peer>();
   private readonly conns = new Set<Connection>();
+  private readonly accepted = new Set<net.Socket>();
   private readonly counters: Counters = { messagesQueued: 0, messagesDropped: 0, messagesDelivered: 0, malformedFrames: 0, spoofedMessages: 0, connectionErrors: 0, connectionsOpened: 0 };
   private readonly ctx: ConnectionContext;
   private readonly hooks: ConnectionHooks;
@@ -110,8 +137,9 @@ export class TcpTransport extends EventEmitter<TcpTransportEvents> implements Ra
   /** Bind the listening socket; resolves to the bound address (`host:port`). Idempotent. */
   listen(): Promise<string> {
     this.listening ??= new Promise<string>((resolve, reject) => {
-      const server = this.o.tls === null ? net.createServer() : tls.createServer(tlsServerOptions(this.o.tls));
+      const server = this.o.tls === null ? net.createServer() : tls.createServer({ ...tlsServerOptions(this.o.tls), handshakeTimeout: this.o.handshakeTimeoutMs });
       this.server = server;
+      server.on('connection', (s: net.Socket) => this.trackSocket(s));
       server.on(this.o.tls === null ? 'connection' : 'secureConnection', (s: net.Socket) => this.accept(s));
       server.on('tlsClientError', (e: Error) => this.report(new TransportError('identity', `TLS handshake with a client failed: ${e.message}`, null, e)));
       server.once('error', reject);
@@ -159,8 +187,7 @@ export class TcpTransport extends EventEmitter<TcpTransportEvents> implements Ra
     for (const m of messages) {
       let lanes = byPeer.get(m.to);
       if (lanes === undefined) byPeer.set(m.to, (lanes = [[], []]));
-      const data = DATA_TYPES.has(m.type) && 'entries' in m && m.entries.length > 0;
-      lanes[data ? 1 : 0].push(m);
+      lanes[isControl(m) ? 0 : 1].push(m);
     }
     for (const [to, [control, bulk]] of byPeer) {
       const p = to === this.o.id ? undefined : this.peers.get(to);
@@ -212,6 +239,7 @@ export class TcpTransport extends EventEmitter<TcpTransportEvents> implements Ra
     this.handler = null;
     for (const p of this.peers.values()) p.close();
     for (const c of this.conns) c.close();
+    for (const s of this.accepted) s.destroy();
     const server = this.server;
     if (server !== null) await new Promise<void>((r) => server.close(() => r()));
   }
@@ -235,6 +263,12 @@ export class TcpTransport extends EventEmitter<TcpTransportEvents> implements Ra
   private accept(socket: net.Socket): void {
     if (this.closed) return void socket.destroy();
     this.track(new Connection(socket, null, this.ctx, this.hooks));
+  }
+
+  /** Every accepted socket, so close() can end those still in a TLS handshake. */
+  private trackSocket(s: net.Socket): void {
+    this.accepted.add(s);
+    s.once('close', () => this.accepted.delete(s));
   }
 
   private track(c: Connection): Connection {

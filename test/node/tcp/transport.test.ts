@@ -63,6 +63,30 @@ describe('TcpTransport', () => {
     expect(big?.type === MsgType.App && big.entries[0]!.data.byteLength).toBe(1_000_000);
   });
 
+  it('redials a peer that restarts on the same address', async () => {
+    const { a, b, got } = await pair({ backoffBaseMs: 10, backoffMaxMs: 50 });
+    a.send([hb('a', 'b', 1)]);
+    expect(await waitFor(() => got.b.length === 1)).toBe(true);
+    const addr = b.address()!;
+    await b.close();
+    expect(await waitFor(() => a.connectedPeers().length === 0)).toBe(true);
+    const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
+    const b2 = transport({ id: 'b', port });
+    const again: Message[] = [];
+    await b2.start((m) => again.push(m));
+    expect(await waitFor(() => a.connectedPeers().length === 1)).toBe(true);
+    a.send([hb('a', 'b', 2)]);
+    expect(await waitFor(() => again.length === 1)).toBe(true);
+    expect(again[0]).toMatchObject({ ctx: 2 });
+  });
+
+  it('works over IPv6 loopback', async () => {
+    const { a, got } = await pair({ host: '::1' });
+    expect(a.address()).toMatch(/^\[::1\]:\d+$/);
+    a.send([hb('a', 'b', 1)]);
+    expect(await waitFor(() => got.b.length === 1)).toBe(true);
+  });
+
   it('refuses a peer of another cluster on both sides, with a typed error, and adopts nothing', async () => {
     const a = transport({ id: 'a', clusterId: 'one' });
     const b = transport({ id: 'b', clusterId: 'two' });
