@@ -54,8 +54,8 @@ type Counters = { -readonly [K in keyof TcpTransportStats]: number };
 
 /**
  * Message types that always go on the control lane. An append or proposal
- * goes there only if it carries no entries; any other type (including types
- * added later, such as snapshot chunks) goes on the bulk lane.
+ * goes there only if it carries no entries; snapshot chunks and any other
+ * type (including types added later) go on the bulk lane.
  */
 const CONTROL_TYPES = new Set<number>([
   MsgType.Vote,
@@ -68,6 +68,7 @@ const CONTROL_TYPES = new Set<number>([
   MsgType.ReadIndex,
   MsgType.ReadIndexResp,
   MsgType.TimeoutNow,
+  MsgType.SnapshotResp,
 ]);
 
 function isControl(m: Message): boolean {

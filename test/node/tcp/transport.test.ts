@@ -29,6 +29,20 @@ const app = (from: string, to: string, bytes: number): Message => ({
   entries: [{ term: 1, index: 1, type: EntryType.Normal, data: new Uint8Array(bytes).fill(7) }],
 });
 
+const snap = (from: string, to: string, bytes: number): Message => ({
+  type: MsgType.Snapshot,
+  term: 1,
+  from,
+  to,
+  index: 10,
+  snapTerm: 1,
+  config: { voters: ['a', 'b'], outgoing: [], learners: [], removed: [], epoch: 1, addresses: {} },
+  offset: 0,
+  total: bytes,
+  data: new Uint8Array(bytes).fill(3),
+  done: true,
+});
+
 /** Two started transports a (dials) and b (accepts); returns what each received. */
 async function pair(extra: Partial<TcpTransportOptions> = {}) {
   const a = transport({ id: 'a', ...extra });
@@ -54,13 +68,17 @@ describe('TcpTransport', () => {
     expect(a.addressOf('b')).toBe(b.address());
   });
 
-  it('carries a frame larger than a chunk, and heartbeats sent after it still arrive', async () => {
+  it('carries frames larger than a chunk (appends, snapshot chunks), and heartbeats sent after them still arrive', async () => {
     const { a, got } = await pair({ chunkBytes: 4096 });
     a.send([app('a', 'b', 1_000_000)]);
+    a.send([snap('a', 'b', 2_000_000)]);
     for (let i = 1; i <= 20; i++) a.send([hb('a', 'b', i)]);
-    expect(await waitFor(() => got.b.length === 21)).toBe(true);
+    expect(await waitFor(() => got.b.length === 22)).toBe(true);
     const big = got.b.find((m) => m.type === MsgType.App);
     expect(big?.type === MsgType.App && big.entries[0]!.data.byteLength).toBe(1_000_000);
+    const chunk = got.b.find((m) => m.type === MsgType.Snapshot);
+    expect(chunk?.type === MsgType.Snapshot && chunk.data.byteLength).toBe(2_000_000);
+    expect(got.b.filter((m) => m.type === MsgType.Heartbeat).map((m) => (m.type === MsgType.Heartbeat ? m.ctx : 0))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   it('redials a peer that restarts on the same address', async () => {
