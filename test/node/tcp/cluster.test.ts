@@ -27,6 +27,8 @@ describe('RaftNode cluster over TcpTransport', () => {
     const c = await electAndCommit();
     const target = applied(c, c.leader()!.id);
     expect(await waitFor(() => c.ids.every((id) => applied(c, id) >= target))).toBe(true);
+    // One connection per pair: 3 pairs, each counted once on each side.
+    expect([...c.transports.values()].reduce((n, t) => n + t.stats().connectionsOpened, 0)).toBe(6);
   });
 
   it('a restarted peer reconnects and catches up', async () => {

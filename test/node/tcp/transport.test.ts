@@ -165,6 +165,24 @@ describe('TcpTransport', () => {
     expect(a.connectedPeers()).toEqual([]);
   });
 
+  it('keeps the queue of a peer that stops reading bounded', async () => {
+    const c = transport({ id: 'c', maxQueueBytes: 1 << 20, maxFrameBytes: 1 << 20 });
+    await c.start(() => undefined);
+    const raw = await RawPeer.connect(c.address()!);
+    open.push({ close: () => raw.destroy() });
+    await raw.handshake('test', 'b', 'c');
+    raw.socket.pause();
+    const seen: number[] = [];
+    for (let i = 0; i < 300 && c.stats().messagesDropped === 0; i++) {
+      c.send([app('c', 'b', 100_000)]);
+      seen.push(c.queuedBytes('b'));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(c.stats().messagesDropped).toBeGreaterThan(0);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(1 << 20);
+    expect(c.connectedPeers()).toEqual(['b']);
+  });
+
   it('drops messages for unknown peers and for itself', async () => {
     const a = transport({ id: 'a' });
     await a.start(() => undefined);
