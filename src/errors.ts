@@ -198,13 +198,14 @@ export class PreconditionFailedError extends QuorumkitError {
 }
 
 /** Why a {@link TransportError} was raised. */
-export type TransportErrorReason = 'version' | 'cluster' | 'identity' | 'handshake' | 'protocol';
+export type TransportErrorReason = 'version' | 'cluster' | 'identity' | 'handshake' | 'protocol' | 'listen';
 
 /**
  * A connection was refused or closed by a transport: a peer of another
  * protocol version or cluster, a certificate naming another node, a
- * malformed handshake, or bytes that break the framing or the codec.
- * The transport drops the connection and counts it; nothing is adopted.
+ * malformed handshake, bytes that break the framing or the codec, or an
+ * error of the listening socket. The transport drops the connection and
+ * counts it; nothing is adopted.
  */
 export class TransportError extends QuorumkitError {
   /** What went wrong, for logs and metrics. */

@@ -44,7 +44,7 @@ export function encodeHello(h: Hello): Uint8Array {
   return encodeValue([HANDSHAKE_MAGIC, h.tcpVersion, h.raftVersion, h.clusterId, h.nodeId, h.to, h.refused]);
 }
 
-const REASONS = new Set<string>(['version', 'cluster', 'identity', 'handshake', 'protocol']);
+const REASONS = new Set<string>(['version', 'cluster', 'identity', 'handshake', 'protocol', 'listen']);
 
 /** Decode a hello; throws {@link TransportError} (reason `handshake`) if malformed. */
 export function decodeHello(payload: Uint8Array): Hello {

@@ -37,6 +37,8 @@ export interface TcpTransportOptions {
   maxQueueBytes?: number;
   /** Frames queued per peer; beyond it the oldest queued frames are dropped. @default 4096 */
   maxQueueFrames?: number;
+  /** Accepted connections open at once (handshaking or not); more are refused by the listener. @default 1024 */
+  maxConnections?: number;
   /** A dial or handshake not done in this time is abandoned, ms. @default 5000 */
   handshakeTimeoutMs?: number;
   /** First reconnect delay, ms; doubles per failed attempt, with jitter. @default 50 */
@@ -55,6 +57,7 @@ export const TCP_TRANSPORT_DEFAULTS = Object.freeze({
   chunkBytes: 64 * 1024,
   maxQueueBytes: 32 * 1024 * 1024,
   maxQueueFrames: 4096,
+  maxConnections: 1024,
   handshakeTimeoutMs: 5000,
   backoffBaseMs: 50,
   backoffMaxMs: 2000,
@@ -68,7 +71,7 @@ export interface ResolvedTcpOptions extends Required<Omit<TcpTransportOptions, '
   readonly advertise: string | null;
 }
 
-const POSITIVE_INTS = ['maxFrameBytes', 'chunkBytes', 'maxQueueBytes', 'maxQueueFrames', 'handshakeTimeoutMs', 'backoffBaseMs', 'backoffMaxMs'] as const;
+const POSITIVE_INTS = ['maxFrameBytes', 'chunkBytes', 'maxQueueBytes', 'maxQueueFrames', 'maxConnections', 'handshakeTimeoutMs', 'backoffBaseMs', 'backoffMaxMs'] as const;
 
 /** Fill defaults and validate. Throws `InvalidConfigError` with "expected … got …". */
 export function resolveTcpOptions(o: TcpTransportOptions): ResolvedTcpOptions {

@@ -49,7 +49,16 @@ export interface TcpTransportStats {
   connectionsOpened: number;
 }
 
-/** See the module documentation. */
+/** Encode a frame; null if the messages cannot be encoded (send must not throw). */
+function encodeOrNull(msgs: readonly Message[]): Uint8Array | null {
+  try {
+    return encodeRaftFrame(msgs);
+  } catch {
+    return null;
+  }
+}
+
+/** Mutable counters behind {@link TcpTransportStats}. */
 type Counters = { -readonly [K in keyof TcpTransportStats]: number };
 
 /**
@@ -83,7 +92,8 @@ function isControl(m: Message): boolean {
  * - Each connection starts with a handshake of protocol version, cluster id
  *   and node id; a mismatch is refused, counted and emitted as
  *   `connectionError`, never adopted. With TLS, the id must equal the one
- *   the peer's certificate names.
+ *   the peer's certificate names; without TLS the handshake identifies a
+ *   peer but does not authenticate it, so use TLS on untrusted networks.
  * - Frames are length-prefixed; lengths are checked against `maxFrameBytes`
  *   before anything is kept. A frame that breaks the framing or the codec
  *   closes the connection and is counted; a message whose sender is not the
@@ -135,22 +145,34 @@ export class TcpTransport extends EventEmitter<TcpTransportEvents> implements Ra
     return this.o.id;
   }
 
-  /** Bind the listening socket; resolves to the bound address (`host:port`). Idempotent. */
+  /**
+   * Bind the listening socket; resolves to the bound address (`host:port`).
+   * Idempotent; rejects with a {@link TransportError} (reason `listen`), after which it may be retried.
+   */
   listen(): Promise<string> {
-    this.listening ??= new Promise<string>((resolve, reject) => {
+    if (this.listening !== null) return this.listening;
+    const p = new Promise<string>((resolve, reject) => {
       const server = this.o.tls === null ? net.createServer() : tls.createServer({ ...tlsServerOptions(this.o.tls), handshakeTimeout: this.o.handshakeTimeoutMs });
+      server.maxConnections = this.o.maxConnections;
       this.server = server;
       server.on('connection', (s: net.Socket) => this.trackSocket(s));
       server.on(this.o.tls === null ? 'connection' : 'secureConnection', (s: net.Socket) => this.accept(s));
       server.on('tlsClientError', (e: Error) => this.report(new TransportError('identity', `TLS handshake with a client failed: ${e.message}`, null, e)));
-      server.once('error', reject);
+      server.on('error', (e: Error) => {
+        if (this.boundAddress === null) return reject(new TransportError('listen', `Cannot listen on ${formatAddress(this.o.host, this.o.port)}: ${e.message}`, null, e));
+        this.report(new TransportError('listen', `Listener error: ${e.message}`, null, e));
+      });
       server.listen(this.o.port, this.o.host, () => {
         const a = server.address() as net.AddressInfo;
         this.boundAddress = formatAddress(a.address, a.port);
         resolve(this.boundAddress);
       });
     });
-    return this.listening;
+    p.catch(() => {
+      if (this.listening === p) this.listening = null;
+    });
+    this.listening = p;
+    return p;
   }
 
   /** The bound address (`host:port`), or null before {@link TcpTransport.listen}. */
@@ -203,8 +225,8 @@ export class TcpTransport extends EventEmitter<TcpTransportEvents> implements Ra
 
   private enqueue(p: Peer, msgs: Message[], lane: Lane): void {
     if (msgs.length === 0) return;
-    const payload = encodeRaftFrame(msgs);
-    if (payload.byteLength > this.o.maxFrameBytes) {
+    const payload = encodeOrNull(msgs);
+    if (payload === null || payload.byteLength > this.o.maxFrameBytes) {
       this.counters.messagesDropped += msgs.length;
       return;
     }

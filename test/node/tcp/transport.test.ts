@@ -183,6 +183,14 @@ describe('TcpTransport', () => {
     expect(c.connectedPeers()).toEqual(['b']);
   });
 
+  it('fails to start with a typed error when the port is taken', async () => {
+    const a = transport({ id: 'a' });
+    const taken = await a.listen();
+    const b = transport({ id: 'b', port: Number(taken.slice(taken.lastIndexOf(':') + 1)) });
+    const err: unknown = await b.start(() => undefined).catch((e: unknown) => e);
+    expect(isQuorumkitError(err, 'TRANSPORT') && (err as TransportError).reason).toBe('listen');
+  });
+
   it('drops messages for unknown peers and for itself', async () => {
     const a = transport({ id: 'a' });
     await a.start(() => undefined);
