@@ -95,6 +95,7 @@ export class Connection {
   private begin(): void {
     if (this.state === 'closed') return;
     this.state = 'handshaking';
+    this.socket.setNoDelay(true);
     if (this.ctx.tls !== null) {
       this.certifiedId = certifiedPeerId(this.socket as TLSSocket, this.ctx.tls);
       if (this.certifiedId === null) return this.close(new TransportError('identity', 'Peer certificate names no node id', this.dialedPeer));
