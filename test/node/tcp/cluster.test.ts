@@ -42,6 +42,25 @@ describe('RaftNode cluster over TcpTransport', () => {
     expect(await waitFor(() => applied(c, follower) >= target)).toBe(true);
   });
 
+  it('a follower that fell behind a compacted log catches up by chunked InstallSnapshot over TLS', async () => {
+    const pki = makePki(['a', 'b', 'c']);
+    const small = { snapshotThresholdEntries: 20, snapshotTrailingEntries: 5, snapshotChunkBytes: 50_000 };
+    const c = new TcpCluster(['a', 'b', 'c'], () => new LogMachine(), (id) => ({ chunkBytes: 4096, tls: { ...pki.certs[id]!, ca: pki.ca } }), small);
+    cluster = c;
+    await c.start();
+    expect(await waitFor(() => c.leader() !== undefined)).toBe(true);
+    const lagging = c.ids.find((id) => id !== c.leader()!.id)!;
+    await c.nodes.get(lagging)!.stop();
+    const pad = 'x'.repeat(2000);
+    for (let i = 0; i < 80; i++) await c.leader()!.propose(enc(`s${i}-${pad}`));
+    const leader = c.leader()!;
+    expect(await waitFor(() => c.storages.get(leader.id)!.snapshot !== null)).toBe(true);
+    await c.revive(lagging);
+    // The leader kept only 5 entries behind its snapshot, so the follower can catch up by nothing else.
+    expect(c.storages.get(leader.id)!.entries[0]!.index).toBeGreaterThan(2);
+    expect(await waitFor(() => applied(c, lagging) >= 81 && c.storages.get(lagging)!.snapshot !== null)).toBe(true);
+  });
+
   it('elects and commits with mutual TLS', async () => {
     const pki = makePki(['a', 'b', 'c']);
     const c = await electAndCommit((id) => ({ tls: { ...pki.certs[id]!, ca: pki.ca } }));

@@ -1,5 +1,6 @@
 /** A RaftNode cluster over TcpTransport on loopback, real time, for tests and the bench. */
 import { RaftNode } from '../../../src/raft/node.js';
+import type { RaftNodeOptions } from '../../../src/raft/options.js';
 import type { StateMachine } from '../../../src/raft/state-machine.js';
 import { MemoryStorage } from '../../../src/storage/memory.js';
 import { TcpTransport } from '../../../src/node/tcp/transport.js';
@@ -19,6 +20,7 @@ export class TcpCluster<R> {
     readonly ids: string[],
     private readonly machine: () => StateMachine<R>,
     private readonly extra: TransportExtra = () => ({}),
+    private readonly nodeExtra: Partial<RaftNodeOptions<R>> = {},
   ) {}
 
   /** Listen on free ports, tell every transport every address, start the nodes. */
@@ -35,7 +37,7 @@ export class TcpCluster<R> {
 
   private create(id: string, transport: TcpTransport): RaftNode<R> {
     if (!this.storages.has(id)) this.storages.set(id, new MemoryStorage());
-    const node = new RaftNode<R>({ id, peers: this.ids, transport, storage: this.storages.get(id)!, stateMachine: this.machine(), seed: this.ids.indexOf(id) + 1 });
+    const node = new RaftNode<R>({ id, peers: this.ids, transport, storage: this.storages.get(id)!, stateMachine: this.machine(), seed: this.ids.indexOf(id) + 1, ...this.nodeExtra });
     this.nodes.set(id, node);
     return node;
   }
@@ -43,6 +45,11 @@ export class TcpCluster<R> {
   /** Stop one node (closing its transport), then start it again on the same port with its storage. */
   async restart(id: string): Promise<void> {
     await this.nodes.get(id)!.stop();
+    await this.revive(id);
+  }
+
+  /** Start a stopped node again on the same port with its storage. */
+  async revive(id: string): Promise<void> {
     const [host, port] = [this.addresses.get(id)!.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(this.addresses.get(id)!)![1])];
     const t = new TcpTransport({ id, clusterId: 'test-cluster', host, port, ...this.extra(id) });
     this.transports.set(id, t);

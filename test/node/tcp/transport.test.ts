@@ -1,3 +1,4 @@
+import * as nodeEntry from 'quorumkit/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isQuorumkitError, TransportError } from '../../../src/errors.js';
 import { hello } from '../../../src/node/tcp/handshake.js';
@@ -56,6 +57,11 @@ async function pair(extra: Partial<TcpTransportOptions> = {}) {
 }
 
 describe('TcpTransport', () => {
+  it('is exported by quorumkit/node', () => {
+    expect(nodeEntry.TcpTransport).toBe(TcpTransport);
+    expect(nodeEntry.TCP_TRANSPORT_DEFAULTS.chunkBytes).toBe(64 * 1024);
+  });
+
   it('delivers messages both ways over one connection', async () => {
     const { a, b, got } = await pair();
     a.send([hb('a', 'b', 1), app('a', 'b', 10)]);
