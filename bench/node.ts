@@ -1,14 +1,19 @@
 /**
  * Raft over real sockets, in one process: 3 RaftNodes on TcpTransport over
  * loopback (plain TCP, then mutual TLS), MemoryStorage, 64-byte commands,
- * 1 client in sequence and 256 concurrent clients. (The multi-process and
- * fsync figures come with FileStorage.)
+ * 1 client in sequence and 256 concurrent clients; then a snapshot sent to
+ * a new learner over TCP, with the longest gap between the heartbeats it
+ * received meanwhile (the control lane at work). (The multi-process and
+ * fsync figures come later.)
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TcpTransport } from '../src/node/tcp/transport.js';
 import type { TcpTlsOptions } from '../src/node/tcp/tls.js';
 import { RaftNode } from '../src/raft/node.js';
 import type { StateMachine } from '../src/raft/state-machine.js';
 import { MemoryStorage } from '../src/storage/memory.js';
+import { MsgType } from '../src/raft/core/types.js';
+import type { RaftTransport } from '../src/transport/transport.js';
 import { makePki } from '../test/node/tcp/helpers.js';
 import type { BenchRow } from './run.js';
 
@@ -71,7 +76,57 @@ async function measure(transport: string, tls: ((id: string) => TcpTlsOptions) |
   }
 }
 
-/** Run the suite; `--ms N` sets the time per case, `--no-tls` skips the TLS rows. */
+/** A state machine whose snapshot is a blob of `bytes`. */
+const blob = (bytes: number): StateMachine<number> & { blob: Uint8Array } => ({
+  blob: new Uint8Array(bytes),
+  apply: () => 0,
+  snapshot() {
+    return this.blob;
+  },
+  restore(b: Uint8Array) {
+    this.blob = b;
+  },
+});
+
+/** Wrap a transport to record when heartbeats arrive. */
+function heartbeatClock(inner: RaftTransport, times: number[]): RaftTransport {
+  return {
+    start: (h) => inner.start((m) => (m.type === MsgType.Heartbeat && times.push(performance.now()), h(m))),
+    send: (ms) => inner.send(ms),
+    close: () => inner.close(),
+  };
+}
+
+/** A new learner receives a snapshot of `mb` MB over TCP. */
+async function snapshotToLearner(mb: number): Promise<BenchRow> {
+  const opts = { snapshotThresholdEntries: 1_000_000_000, requestTimeoutMs: 120_000 };
+  const transports = [...IDS, 'n3'].map((id) => new TcpTransport({ id, clusterId: 'bench' }));
+  const addrs = await Promise.all(transports.map((t) => t.listen()));
+  transports.forEach((t, i) => addrs.forEach((a, j) => i !== j && t.setPeer(j === 3 ? 'n3' : IDS[j]!, a)));
+  const nodes = IDS.map((id, i) => new RaftNode<number>({ id, peers: IDS, transport: transports[i]!, storage: new MemoryStorage(), stateMachine: blob(mb * 1e6), seed: i + 1, ...opts }));
+  await Promise.all(nodes.map((n) => n.start()));
+  nodes[0]!.campaign();
+  await nodes[0]!.waitForLeader(5000);
+  await nodes[0]!.propose(new Uint8Array(8));
+  await nodes[0]!.snapshotNow();
+  const beats: number[] = [];
+  const sm = blob(0);
+  const learner = new RaftNode<number>({ id: 'n3', peers: [], join: true, transport: heartbeatClock(transports[3]!, beats), storage: new MemoryStorage(), stateMachine: sm, seed: 9, ...opts });
+  await learner.start();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const t0 = performance.now();
+  await nodes[0]!.addLearner('n3', undefined, { waitForCatchUp: true });
+  const t1 = performance.now();
+  loop.disable();
+  await Promise.all([...nodes, learner].map((n) => n.stop()));
+  const marks = [t0, ...beats.filter((t) => t >= t0 && t <= t1), t1];
+  const maxGap = Math.max(...marks.slice(1).map((t, i) => t - marks[i]!));
+  const secs = (t1 - t0) / 1000;
+  return { transport: 'tcp', case: `snapshot ${mb} MB to a new learner`, seconds: +secs.toFixed(2), 'MB/s': Math.round(mb / secs), received: sm.blob.byteLength, 'heartbeats received': marks.length - 2, 'max heartbeat gap ms': +maxGap.toFixed(1), 'max event-loop delay ms': +(loop.max / 1e6).toFixed(1) };
+}
+
+/** Run the suite; `--ms N` sets the time per case, `--no-tls` skips the TLS rows, `--snapshot-mb N` sizes the snapshot (200). */
 export async function run(args: string[]): Promise<BenchRow[]> {
   const i = args.indexOf('--ms');
   const ms = i >= 0 ? Number(args[i + 1]) : 3000;
@@ -80,5 +135,7 @@ export async function run(args: string[]): Promise<BenchRow[]> {
   if (pki) variants.push(['tcp+tls', (id) => ({ ...pki.certs[id]!, ca: pki.ca })]);
   const rows: BenchRow[] = [];
   for (const [name, tls] of variants) for (const clients of [1, 256]) rows.push(await measure(name, tls, clients, ms));
+  const j = args.indexOf('--snapshot-mb');
+  rows.push(await snapshotToLearner(j >= 0 ? Number(args[j + 1]) : 200));
   return rows;
 }
