@@ -125,7 +125,7 @@ export class FrameParser {
     r.parts.push(body);
     r.bytes += body.byteLength;
     if (more) return null;
-    const payload = r.parts.length === 1 ? r.parts[0]! : concat(r.parts, r.bytes);
+    const payload = r.parts.length === 1 ? ownBytes(r.parts[0]!) : concat(r.parts, r.bytes);
     r.parts = [];
     r.bytes = 0;
     return { lane, payload };
@@ -165,6 +165,14 @@ export class FrameParser {
     }
     return out;
   }
+}
+
+/**
+ * A frame's bytes without pinning the socket read they came in: decoded
+ * entries may be views into the frame, and a log may keep them for long.
+ */
+function ownBytes(b: Uint8Array): Uint8Array {
+  return b.byteLength * 2 < b.buffer.byteLength ? b.slice() : b;
 }
 
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {

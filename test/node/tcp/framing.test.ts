@@ -47,6 +47,13 @@ describe('FrameParser', () => {
     expect(() => p.push(bytes(1))).toThrow();
   });
 
+  it('does not let a small frame pin the larger read it came in', () => {
+    const read = concat([wholeFrame(bytes(10), 'control'), pieceHeader(60_000, 'bulk', false), bytes(50_000)]);
+    const [f] = new FrameParser(100_000).push(read);
+    expect(f!.payload.byteLength).toBe(10);
+    expect(f!.payload.buffer.byteLength).toBeLessThan(1000);
+  });
+
   it('passes an empty frame through (the codec refuses it)', () => {
     expect(new FrameParser(10).push(wholeFrame(new Uint8Array(0), 'control')).map((f) => f.payload.byteLength)).toEqual([0]);
   });
