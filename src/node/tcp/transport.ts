@@ -197,6 +197,22 @@ export class TcpTransport extends EventEmitter<TcpTransportEvents> implements Ra
     if (this.handler !== null) p.connectNow();
   }
 
+  /**
+   * The cluster configuration changed: learn the addresses of members added
+   * with one (`host:port`). Peers are only added or updated here; call
+   * `removePeer` to forget one.
+   */
+  updatePeers(addresses: Readonly<Record<NodeId, string>>): void {
+    for (const [id, address] of Object.entries(addresses)) {
+      if (id === this.o.id || this.peers.get(id)?.address === address) continue;
+      try {
+        this.setPeer(id, address);
+      } catch {
+        // Not a host:port address (another transport's form): nothing to dial.
+      }
+    }
+  }
+
   /** Forget a peer: close its connection and drop its queue. */
   removePeer(id: NodeId): void {
     this.peers.get(id)?.close();
