@@ -33,12 +33,12 @@ export type { Prng } from './util/prng.js';
 export { RaftNode } from './raft/node.js';
 export type { RaftNodeEvents, RaftStatus } from './raft/node.js';
 export { RAFT_NODE_DEFAULTS } from './raft/options.js';
-export type { RaftNodeOptions } from './raft/options.js';
+export type { RaftNodeOptions, DefaultedNodeOptions } from './raft/options.js';
 export type { StateMachine, ApplyMeta } from './raft/state-machine.js';
 export { RaftCore } from './raft/core/raft.js';
-export type { CoreStatus, CoreCounters, ProposalInput, ReadIndexResult } from './raft/core/raft.js';
+export type { CoreStatus, CoreCounters, MemberProgress, ProposalInput, ReadIndexResult } from './raft/core/raft.js';
 export { RAFT_CORE_DEFAULTS } from './raft/core/config.js';
-export type { RaftCoreOptions } from './raft/core/config.js';
+export type { RaftCoreOptions, RestoredSnapshot, DefaultedCoreOptions } from './raft/core/config.js';
 export { EntryType, MsgType } from './raft/core/types.js';
 export type {
   NodeId,

@@ -91,8 +91,13 @@ export interface RaftNodeOptions<R = unknown> {
   maxClockDriftMs?: number;
 }
 
-/** Defaults of {@link RaftNodeOptions}. */
-export const RAFT_NODE_DEFAULTS = Object.freeze({
+/** The options {@link RAFT_NODE_DEFAULTS} gives values for. */
+export type DefaultedNodeOptions = 'tickIntervalMs' | 'electionTimeoutMs' | 'heartbeatIntervalMs' | 'preVote' | 'checkQuorum' | 'forwardProposals' | 'requestTimeoutMs'
+  | 'maxInflightMsgs' | 'maxInflightBytes' | 'maxMsgBytes' | 'maxUncommittedBytes' | 'maxCommandBytes' | 'join' | 'snapshotThresholdEntries'
+  | 'snapshotThresholdBytes' | 'snapshotTrailingEntries' | 'snapshotChunkBytes' | 'readMode' | 'forceNewCluster';
+
+/** Defaults of {@link RaftNodeOptions} (each documented on the option). */
+export const RAFT_NODE_DEFAULTS: Readonly<Required<Pick<RaftNodeOptions, DefaultedNodeOptions>>> = Object.freeze({
   tickIntervalMs: 10,
   electionTimeoutMs: 150,
   heartbeatIntervalMs: 50,
@@ -110,7 +115,7 @@ export const RAFT_NODE_DEFAULTS = Object.freeze({
   snapshotThresholdBytes: 64 * 1024 * 1024,
   snapshotTrailingEntries: 1000,
   snapshotChunkBytes: 1024 * 1024,
-  readMode: 'index' as 'index' | 'lease',
+  readMode: 'index',
   forceNewCluster: false,
 });
 

@@ -11,9 +11,13 @@ import type { NodeId, SnapshotConfig } from './types.js';
 
 /** A membership change, as `changeMembership` takes it. */
 export interface MembershipChange {
+  /** Ids to make voters (new members, or learners being promoted). */
   readonly addVoters?: readonly NodeId[];
+  /** Voters to remove (or to demote, if also in `addLearners`). */
   readonly removeVoters?: readonly NodeId[];
+  /** Ids to add as learners. */
   readonly addLearners?: readonly NodeId[];
+  /** Learners to remove. */
   readonly removeLearners?: readonly NodeId[];
 }
 
@@ -26,8 +30,11 @@ export type StoredConfig = SnapshotConfig;
 
 /** Full configuration in force: quorum sets plus history. */
 export interface FullConfig extends ClusterConfig {
+  /** Ids removed from the cluster; never reused. */
   readonly removed: ReadonlySet<NodeId>;
+  /** Cluster epoch, raised by `forceNewCluster`. */
   readonly epoch: number;
+  /** Members' addresses. */
   readonly addresses: Readonly<Record<NodeId, string>>;
 }
 

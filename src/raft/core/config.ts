@@ -49,11 +49,27 @@ export interface RaftCoreOptions {
   /** Ticks subtracted from the election timeout to bound clock drift in lease reads. @default 1 */
   leaseDriftTicks?: number;
   /** Restored snapshot: its point, the configuration in force there, and its data (served to followers). */
-  snapshot?: { index: number; term: number; config?: SnapshotConfig; data?: Uint8Array };
+  snapshot?: RestoredSnapshot;
 }
 
-/** Defaults of {@link RaftCoreOptions}. */
-export const RAFT_CORE_DEFAULTS = Object.freeze({
+/** The options {@link RAFT_CORE_DEFAULTS} gives values for. */
+export type DefaultedCoreOptions = 'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'forwardProposals' | 'maxInflightMsgs' | 'maxInflightBytes'
+  | 'maxMsgBytes' | 'maxUncommittedBytes' | 'snapshotChunkBytes' | 'snapshotWindow' | 'readMode' | 'leaseDriftTicks';
+
+/** A snapshot the core starts from. */
+export interface RestoredSnapshot {
+  /** Index of the snapshot's last entry. */
+  index: number;
+  /** Term of that entry. */
+  term: number;
+  /** Configuration in force there (else the initial voters). */
+  config?: SnapshotConfig;
+  /** The snapshot's bytes, served to lagging followers. */
+  data?: Uint8Array;
+}
+
+/** Defaults of {@link RaftCoreOptions} (each documented on the option). */
+export const RAFT_CORE_DEFAULTS: Readonly<Required<Pick<RaftCoreOptions, DefaultedCoreOptions>>> = Object.freeze({
   electionTicks: 10,
   heartbeatTicks: 1,
   preVote: true,
@@ -65,7 +81,7 @@ export const RAFT_CORE_DEFAULTS = Object.freeze({
   maxUncommittedBytes: 64 * 1024 * 1024,
   snapshotChunkBytes: 1024 * 1024,
   snapshotWindow: 4,
-  readMode: 'index' as 'index' | 'lease',
+  readMode: 'index',
   leaseDriftTicks: 1,
 });
 

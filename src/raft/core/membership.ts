@@ -10,8 +10,24 @@ import { EntryType, MsgType, type Entry, type NodeId } from './types.js';
 
 /** Outcome of `RaftCore.changeMembership`. */
 export type ChangeResult =
-  | { readonly ok: true; readonly index: number; readonly term: number; readonly target: FullConfig }
-  | { readonly ok: false; readonly reason: 'not-leader' | 'in-progress' | 'invalid' | 'no-quorum' | 'transferring'; readonly detail: string };
+  | {
+      /** Appended. */
+      readonly ok: true;
+      /** Index of the configuration entry. */
+      readonly index: number;
+      /** Its term. */
+      readonly term: number;
+      /** The configuration it leads to (joint if voters change). */
+      readonly target: FullConfig;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Why. */
+      readonly reason: 'not-leader' | 'in-progress' | 'invalid' | 'no-quorum' | 'transferring';
+      /** A human-readable explanation. */
+      readonly detail: string;
+    };
 
 /** Options of a membership change. */
 export interface ChangeOptions {

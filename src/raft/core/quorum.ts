@@ -50,7 +50,9 @@ export function hasMajority(voters: ReadonlySet<NodeId>, active: (id: NodeId) =>
 
 /** A voter configuration, possibly joint (outgoing non-empty during a change). */
 export interface VoterConfig {
+  /** The voters (the new ones during a change). */
   readonly incoming: ReadonlySet<NodeId>;
+  /** The old voters during a change; empty otherwise. */
   readonly outgoing: ReadonlySet<NodeId>;
 }
 

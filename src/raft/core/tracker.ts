@@ -8,6 +8,7 @@ import type { NodeId } from './types.js';
 
 /** A cluster configuration: voters (joint while changing) and learners. */
 export interface ClusterConfig extends VoterConfig {
+  /** Non-voting members. */
   readonly learners: ReadonlySet<NodeId>;
 }
 

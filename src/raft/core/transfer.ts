@@ -9,7 +9,19 @@ import type { RaftCore } from './raft.js';
 import { MsgType, type NodeId } from './types.js';
 
 /** Outcome of `RaftCore.transferLeadership`. */
-export type TransferResult = { readonly ok: true; readonly to: NodeId } | { readonly ok: false; readonly reason: 'not-leader' | 'invalid-target' | 'no-target' };
+export type TransferResult =
+  | {
+      /** Started (or nothing to do). */
+      readonly ok: true;
+      /** The target. */
+      readonly to: NodeId;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Why. */
+      readonly reason: 'not-leader' | 'invalid-target' | 'no-target';
+    };
 
 /** Leader: begin handing leadership to `to` (or to the most caught-up voter). */
 export function startTransfer(r: RaftCore, to?: NodeId): TransferResult {
