@@ -60,11 +60,11 @@ export interface RaftNodeOptions<R = unknown> {
    * it learns the membership from the leader after being added (`addLearner`). @default false
    */
   join?: boolean;
-  /** Take a snapshot after this many entries applied since the last one. @default 10000 */
+  /** Take a snapshot after this many entries applied since the last one (as etcd's snapshot count). @default 100000 */
   snapshotThresholdEntries?: number;
   /** …or after this many command bytes applied since the last one. @default 67108864 (64 MiB) */
   snapshotThresholdBytes?: number;
-  /** Entries kept in the log behind a snapshot, so slightly slow followers need no snapshot. @default 1000 */
+  /** Entries kept in the log behind a snapshot, so slightly slow followers need no snapshot. @default 5000 */
   snapshotTrailingEntries?: number;
   /** Bytes per InstallSnapshot chunk. @default 1048576 (1 MiB) */
   snapshotChunkBytes?: number;
@@ -111,9 +111,9 @@ export const RAFT_NODE_DEFAULTS: Readonly<Required<Pick<RaftNodeOptions, Default
   maxUncommittedBytes: 64 * 1024 * 1024,
   maxCommandBytes: 8 * 1024 * 1024,
   join: false,
-  snapshotThresholdEntries: 10_000,
+  snapshotThresholdEntries: 100_000,
   snapshotThresholdBytes: 64 * 1024 * 1024,
-  snapshotTrailingEntries: 1000,
+  snapshotTrailingEntries: 5000,
   snapshotChunkBytes: 1024 * 1024,
   readMode: 'index',
   forceNewCluster: false,
