@@ -240,9 +240,9 @@ function status(node: RaftNode<KvResult>): Record<string, unknown> {
  * Start a server from command-line arguments and print one JSON line
  * `{"event":"ready",...}` once it serves. Tests call it in-process.
  */
-export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<KvServer> {
+export async function main(argv: readonly string[] = process.argv.slice(2), print: (line: string) => void = console.log): Promise<KvServer> {
   const server = await startKvServer(parseKvServerArgs(argv));
-  console.log(JSON.stringify({ event: 'ready', id: server.config.id, raft: server.raftAddress, http: server.httpAddress }));
+  print(JSON.stringify({ event: 'ready', id: server.config.id, raft: server.raftAddress, http: server.httpAddress }));
   return server;
 }
 
