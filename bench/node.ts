@@ -3,8 +3,11 @@
  * loopback (plain TCP, then mutual TLS), MemoryStorage, 64-byte commands,
  * 1 client in sequence and 256 concurrent clients; then a snapshot sent to
  * a new learner over TCP, with the longest gap between the heartbeats it
- * received meanwhile (the control lane at work). (The multi-process and
- * fsync figures come later.)
+ * received meanwhile (the control lane at work). Durable rows: the same 3
+ * nodes in one process with FileStorage (one fsync per save, each node its
+ * own directory on the same disk), beside the disk's raw fsync rate, the
+ * leader's average batch (entries per fsync) and the ratio
+ * commits/s ÷ (raw fsync rate × average batch).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TcpTransport } from '../src/node/tcp/transport.js';
@@ -13,8 +16,10 @@ import { RaftNode } from '../src/raft/node.js';
 import type { StateMachine } from '../src/raft/state-machine.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { MsgType } from '../src/raft/core/types.js';
+import type { RaftStorage } from '../src/storage/storage.js';
 import type { RaftTransport } from '../src/transport/transport.js';
 import { makePki } from '../test/node/tcp/helpers.js';
+import { DurableStorages } from './_durable.js';
 import type { BenchRow } from './run.js';
 
 const IDS = ['n0', 'n1', 'n2'];
@@ -25,11 +30,11 @@ const counter = (): StateMachine<number> => {
   return { apply: () => ++n, snapshot: () => Uint8Array.of(0), restore: () => void (n = 0) };
 };
 
-async function startCluster(tls: ((id: string) => TcpTlsOptions) | null): Promise<RaftNode<number>[]> {
+async function startCluster(tls: ((id: string) => TcpTlsOptions) | null, storage: (id: string) => RaftStorage = () => new MemoryStorage()): Promise<RaftNode<number>[]> {
   const transports = IDS.map((id) => new TcpTransport({ id, clusterId: 'bench', ...(tls ? { tls: tls(id) } : {}) }));
   const addrs = await Promise.all(transports.map((t) => t.listen()));
   transports.forEach((t, i) => IDS.forEach((peer, j) => i !== j && t.setPeer(peer, addrs[j]!)));
-  const nodes = IDS.map((id, i) => new RaftNode<number>({ id, peers: IDS, transport: transports[i]!, storage: new MemoryStorage(), stateMachine: counter(), seed: i + 1 }));
+  const nodes = IDS.map((id, i) => new RaftNode<number>({ id, peers: IDS, transport: transports[i]!, storage: storage(id), stateMachine: counter(), seed: i + 1 }));
   await Promise.all(nodes.map((n) => n.start()));
   nodes[0]!.campaign();
   await nodes[0]!.waitForLeader(5000);
@@ -65,6 +70,7 @@ async function measure(transport: string, tls: ((id: string) => TcpTlsOptions) |
     const { rate, latencies } = await load(nodes[0]!, clients, ms);
     return {
       transport,
+      storage: 'memory',
       nodes: IDS.length,
       clients,
       'commits/s': Math.round(rate),
@@ -74,6 +80,51 @@ async function measure(transport: string, tls: ((id: string) => TcpTlsOptions) |
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }
+}
+
+/**
+ * 3 nodes in this process over TCP with FileStorage + fsync. This disk's
+ * fsync rate drifts by several times within seconds, so the load runs in 5
+ * slices alternating with raw-fsync slices (cluster idle) and the ratio
+ * compares rates measured over the same stretch of time.
+ */
+async function measureDurable(clients: number, ms: number): Promise<BenchRow> {
+  const disk = await DurableStorages.create();
+  const nodes = await startCluster(null, (id) => disk.storageFor(id));
+  const latencies: number[] = [];
+  let [secs, fsyncs, saves, entries, entrySaves, all] = [0, 0, 0, 0, 0, 0];
+  try {
+    for (let i = 0; i < 5; i++) {
+      fsyncs += (await disk.fsyncRate(0.3)) / 5;
+      const [c0, all0] = [disk.counts('n0'), disk.totalSaves()];
+      const r = await load(nodes[0]!, clients, ms / 5);
+      const c1 = disk.counts('n0');
+      [saves, entries, entrySaves, all] = [saves + c1.saves - c0.saves, entries + c1.entries - c0.entries, entrySaves + c1.entrySaves - c0.entrySaves, all + disk.totalSaves() - all0];
+      secs += r.latencies.length / r.rate;
+      latencies.push(...r.latencies);
+    }
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await disk.cleanup();
+  }
+  latencies.sort((a, b) => a - b);
+  const rate = latencies.length / secs;
+  const batch = saves > 0 ? entries / saves : 0;
+  return {
+    transport: 'tcp',
+    storage: 'file+fsync (3 nodes, 1 process)',
+    nodes: IDS.length,
+    clients,
+    'commits/s': Math.round(rate),
+    'p50 ms': +percentile(latencies, 0.5).toFixed(3),
+    'p99 ms': +percentile(latencies, 0.99).toFixed(3),
+    'raw fsyncs/s': Math.round(fsyncs),
+    'leader fsyncs/s': Math.round(saves / secs),
+    'fsyncs/s, 3 nodes': Math.round(all / secs),
+    'avg batch': +batch.toFixed(1),
+    'entries per entry save': +(entries / Math.max(1, entrySaves)).toFixed(1),
+    'ratio to fsync rate × batch': batch > 0 ? +(rate / (fsyncs * batch)).toFixed(2) : 0,
+  };
 }
 
 /** A state machine whose snapshot is a blob of `bytes`. */
@@ -126,7 +177,7 @@ async function snapshotToLearner(mb: number): Promise<BenchRow> {
   return { transport: 'tcp', case: `snapshot ${mb} MB to a new learner`, seconds: +secs.toFixed(2), 'MB/s': Math.round(mb / secs), received: sm.blob.byteLength, 'heartbeats received': marks.length - 2, 'max heartbeat gap ms': +maxGap.toFixed(1), 'max event-loop delay ms': +(loop.max / 1e6).toFixed(1) };
 }
 
-/** Run the suite; `--ms N` sets the time per case, `--no-tls` skips the TLS rows, `--snapshot-mb N` sizes the snapshot (200). */
+/** Run the suite; `--ms N` sets the time per case, `--no-tls` skips the TLS rows, `--no-durable` the FileStorage rows, `--snapshot-mb N` sizes the snapshot (200). */
 export async function run(args: string[]): Promise<BenchRow[]> {
   const i = args.indexOf('--ms');
   const ms = i >= 0 ? Number(args[i + 1]) : 3000;
@@ -135,6 +186,7 @@ export async function run(args: string[]): Promise<BenchRow[]> {
   if (pki) variants.push(['tcp+tls', (id) => ({ ...pki.certs[id]!, ca: pki.ca })]);
   const rows: BenchRow[] = [];
   for (const [name, tls] of variants) for (const clients of [1, 256]) rows.push(await measure(name, tls, clients, ms));
+  if (!args.includes('--no-durable')) for (const clients of [1, 256]) rows.push(await measureDurable(clients, ms));
   const j = args.indexOf('--snapshot-mb');
   rows.push(await snapshotToLearner(j >= 0 ? Number(args[j + 1]) : 200));
   return rows;

@@ -55,6 +55,18 @@ async function saveStep(dir: string, batch: number): Promise<{ step: () => Promi
   return { step, close: () => storage.close() };
 }
 
+/** This disk's raw fsync rate in `dir`: 64 B write + fsync pairs, back to back, for `seconds`. */
+export async function rawFsyncRate(dir: string, seconds: number): Promise<number> {
+  const raw = await fsyncStep(dir);
+  const t: Tally = { calls: 0, seconds: 0 };
+  try {
+    await slice(t, seconds, raw.step);
+  } finally {
+    await raw.close();
+  }
+  return t.calls / t.seconds;
+}
+
 /**
  * This disk's fsync latency drifts by several times within seconds (shared
  * machine), so raw fsyncs and saves run in alternating short slices and each
