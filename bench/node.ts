@@ -64,19 +64,16 @@ async function load(leader: RaftNode<number>, clients: number, ms: number): Prom
   return { rate: latencies.length / ((performance.now() - t0) / 1000), latencies: latencies.sort((a, b) => a - b) };
 }
 
+/** The columns every throughput row has; `latencies` sorted. */
+function latencyRow(transport: string, storage: string, clients: number, rate: number, latencies: number[]): BenchRow {
+  return { transport, storage, nodes: IDS.length, clients, 'commits/s': Math.round(rate), 'p50 ms': +percentile(latencies, 0.5).toFixed(3), 'p99 ms': +percentile(latencies, 0.99).toFixed(3) };
+}
+
 async function measure(transport: string, tls: ((id: string) => TcpTlsOptions) | null, clients: number, ms: number): Promise<BenchRow> {
   const nodes = await startCluster(tls);
   try {
     const { rate, latencies } = await load(nodes[0]!, clients, ms);
-    return {
-      transport,
-      storage: 'memory',
-      nodes: IDS.length,
-      clients,
-      'commits/s': Math.round(rate),
-      'p50 ms': +percentile(latencies, 0.5).toFixed(3),
-      'p99 ms': +percentile(latencies, 0.99).toFixed(3),
-    };
+    return latencyRow(transport, 'memory', clients, rate, latencies);
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }
@@ -111,13 +108,7 @@ async function measureDurable(clients: number, ms: number): Promise<BenchRow> {
   const rate = latencies.length / secs;
   const batch = saves > 0 ? entries / saves : 0;
   return {
-    transport: 'tcp',
-    storage: 'file+fsync (3 nodes, 1 process)',
-    nodes: IDS.length,
-    clients,
-    'commits/s': Math.round(rate),
-    'p50 ms': +percentile(latencies, 0.5).toFixed(3),
-    'p99 ms': +percentile(latencies, 0.99).toFixed(3),
+    ...latencyRow('tcp', 'file+fsync (3 nodes, 1 process)', clients, rate, latencies),
     'raw fsyncs/s': Math.round(fsyncs),
     'leader fsyncs/s': Math.round(saves / secs),
     'fsyncs/s, 3 nodes': Math.round(all / secs),
