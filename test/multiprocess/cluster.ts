@@ -25,11 +25,17 @@ export interface ClusterOptions {
 
 /** Server status, as `GET /status` returns it. */
 export interface NodeStatus {
+  /** The node's id. */
   readonly id: string;
+  /** `leader`, `follower`, `candidate`, … */
   readonly role: string;
+  /** Current term. */
   readonly term: number;
+  /** The leader it knows, or null. */
   readonly leaderId: string | null;
+  /** Highest index known committed. */
   readonly commitIndex: number;
+  /** Highest index applied to its state machine. */
   readonly appliedIndex: number;
 }
 

@@ -36,16 +36,23 @@ export interface ScenarioOptions {
 
 /** What a run did and found. */
 export interface ScenarioReport {
+  /** The seed the run used. */
   readonly seed: number;
+  /** Number of server processes. */
   readonly nodes: number;
+  /** SIGKILLs (each followed by a restart on the same data directory). */
   readonly kills: number;
+  /** SIGSTOP/SIGCONT pauses. */
   readonly pauses: number;
+  /** Proxy partitions (one node isolated, or a 2|3 split of five). */
   readonly partitions: number;
+  /** Periods of added link delay. */
   readonly delays: number;
   /** Restarts after SIGKILL that came back (same data directory). */
   readonly restarts: number;
   /** Operations by kind and outcome. */
   readonly counts: Record<string, number>;
+  /** Operations in the history, final reads included. */
   readonly operations: number;
   /** Acknowledged writes. */
   readonly ackedWrites: number;
@@ -66,7 +73,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 type Fault = 'kill' | 'pause' | 'partition' | 'delay';
 const FAULTS: readonly Fault[] = ['kill', 'pause', 'partition', 'delay'];
 
-/** Inject one fault, hold it, undo it. Returns the fault's kind. */
+/** Inject one fault of `kind` (half the time on the leader), hold it for 4–8 election timeouts, undo it. */
 async function injectOne(c: ProcessCluster, rnd: Prng, kind: Fault, electionMs: number, log: (l: string) => void): Promise<void> {
   // Half the time the leader, the most disruptive target.
   const leader = rnd.next() < 0.5 ? await c.leader() : null;
