@@ -20,7 +20,7 @@ import {
 import { decodeConfig, initialConfig, toStored, type MembershipChange } from './core/confchange.js';
 import type { ChangeResult } from './core/membership.js';
 import { RaftCore, type CoreStatus } from './core/raft.js';
-import { EntryType, type Entry, type NodeId, type Ready, type ReadySnapshot, type Role, type SnapshotConfig, type SoftState } from './core/types.js';
+import { EntryType, type Entry, type HardState, type NodeId, type Ready, type ReadySnapshot, type Role, type SnapshotConfig, type SoftState } from './core/types.js';
 import { resolveNodeOptions, type RaftNodeOptions, type ResolvedNodeOptions } from './options.js';
 import { PendingProposals, PendingReads, type Waiter } from './pending.js';
 import { Snapshotter, type AppliedPoint } from './snapshotter.js';
@@ -89,6 +89,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly origin: string;
   private lastApplied = 0;
   private tickNow = 0;
+  private savedHard: HardState = { term: 0, vote: null, commit: 0 };
+  private unsavedHard: HardState | null = null;
   private appliedTerm = 0;
   private appliedConfig: SnapshotConfig;
   private soft: SoftState = { role: 'follower', leaderId: null, term: 0 };
@@ -141,6 +143,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     this.lifecycle = 'starting';
     const persisted = await this.o.storage.load();
     if (this.lifecycle !== 'starting') return;
+    this.savedHard = persisted.hardState;
     const snap = persisted.snapshot;
     if (snap !== null) {
       await this.o.stateMachine.restore(snap.data);
@@ -522,13 +525,19 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
       await this.installSnapshot(rd.snapshot);
       if (this.lifecycle !== 'running') return;
     }
-    if (rd.hardState !== null || rd.entries.length > 0) {
+    if (this.mustSync(rd)) {
+      const hardState = rd.hardState ?? this.unsavedHard;
       try {
-        await this.o.storage.save({ hardState: rd.hardState, entries: rd.entries });
+        await this.o.storage.save({ hardState, entries: rd.entries });
       } catch (e) {
         throw new StorageFailureError('Storage save failed; stopping (a failed write is never retried)', e);
       }
+      if (hardState !== null) this.savedHard = hardState;
+      this.unsavedHard = null;
       if (this.lifecycle !== 'running') return;
+    } else if (rd.hardState !== null) {
+      // Only the commit index moved: it is a hint that Raft can recover, so it rides with the next write (as etcd's MustSync).
+      this.unsavedHard = rd.hardState;
     }
     // Votes and acknowledgements only once what they promise is durable.
     if (rd.messagesAfterPersist.length > 0) this.o.transport.send(rd.messagesAfterPersist);
@@ -537,6 +546,13 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   }
 
   /** A snapshot from the leader: durable first, then the state machine, then the core adopts it. */
+  /** Entries, or a new term or vote, must be durable before dependent messages leave; a commit-only change need not. */
+  private mustSync(rd: Ready): boolean {
+    if (rd.entries.length > 0) return true;
+    const h = rd.hardState;
+    return h !== null && (h.term !== this.savedHard.term || h.vote !== this.savedHard.vote);
+  }
+
   private async installSnapshot(snap: ReadySnapshot): Promise<void> {
     try {
       await this.o.storage.saveSnapshot(
