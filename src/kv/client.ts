@@ -180,20 +180,15 @@ export class KvClient {
 
   // ---- internals ------------------------------------------------------------
 
-  /** Resolve 'ok' when `p` does, 'lost' if the leader becomes unknown first; other failures reject. */
+  /** Resolve 'ok' when `p` does, 'lost' if it fails because no leader is known (RaftNode fails reads fast then). */
   private untilLeaderLost(p: Promise<void>): Promise<'ok' | 'lost'> {
-    return new Promise((resolve, reject) => {
-      const onLeader = (id: string | null) => {
-        if (id !== null) return;
-        this.node.off('leaderChange', onLeader);
-        resolve('lost');
-      };
-      this.node.on('leaderChange', onLeader);
-      p.then(
-        () => resolve('ok'),
-        (e: unknown) => (isQuorumkitError(e, 'NOT_LEADER') ? resolve('lost') : reject(e instanceof Error ? e : new Error(String(e)))),
-      ).finally(() => this.node.off('leaderChange', onLeader));
-    });
+    return p.then(
+      () => 'ok' as const,
+      (e: unknown) => {
+        if (isQuorumkitError(e, 'NOT_LEADER')) return 'lost' as const;
+        throw e instanceof Error ? e : new Error(String(e));
+      },
+    );
   }
 
   /** Return at once if a leader is known; else wait up to `leaderWaitMs` for one, then fail with `NoQuorumError`. */

@@ -248,7 +248,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   /**
    * Wait until this node's state machine reflects every write committed
    * before the call (ReadIndex, §6.4). Works on followers too (the leader is
-   * asked for the read index). Rejects with `NotLeaderError` if no leader is known.
+   * asked for the read index). Rejects with `NotLeaderError` if no leader is
+   * known, or becomes unknown while it waits (a read is safe to retry).
    */
   read(): Promise<void> {
     const core = this.core;
@@ -638,11 +639,18 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     }
   }
 
-  /** Reads waiting for an index are asked again of the new leader (a read has no effect, so retrying is safe). */
+  /**
+   * Reads waiting for an index are asked again of a new leader (a read has
+   * no effect, so retrying is safe); with no leader known they fail fast
+   * with `NotLeaderError`, as a new read would.
+   */
   private reissueReads(): void {
     const core = this.core!;
-    if (core.currentLeader === null) return;
-    for (const ctx of this.reads.unresolved()) core.readIndex(ctx);
+    const leader = core.currentLeader;
+    for (const ctx of this.reads.unresolved()) {
+      if (leader === null) this.reads.fail(ctx, new NotLeaderError(null));
+      else core.readIndex(ctx);
+    }
   }
 
   private failStop(err: Error): void {
