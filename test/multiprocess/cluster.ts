@@ -79,7 +79,8 @@ export class ProcessCluster {
     const cluster = new ProcessCluster(procs, proxies, dir);
     try {
       await Promise.all(procs.map((p) => p.start()));
-      await cluster.waitForLeader(30_000);
+      // Every node must know the leader before clients start, or a write to one that does not yet fails fast.
+      await cluster.waitForLeader(30_000, true);
     } catch (e) {
       await cluster.destroy();
       throw e;
@@ -112,20 +113,22 @@ export class ProcessCluster {
     return a.status === 200 ? (JSON.parse(a.body) as NodeStatus) : null;
   }
 
-  /** The leader that a majority of the answering nodes name, or null. */
-  async leader(): Promise<string | null> {
-    const all = await Promise.all(this.procs.filter((p) => p.state === 'up').map((p) => this.status(p.id)));
+  /** The leader that a majority of the answering nodes name (with `everyone`, every running node), or null. */
+  async leader(everyone = false): Promise<string | null> {
+    const up = this.procs.filter((p) => p.state === 'up');
+    const all = await Promise.all(up.map((p) => this.status(p.id)));
     const votes = new Map<string, number>();
     for (const s of all) if (s?.leaderId) votes.set(s.leaderId, (votes.get(s.leaderId) ?? 0) + 1);
-    for (const [id, n] of votes) if (n > this.procs.length / 2) return id;
+    const needed = everyone ? up.length : Math.floor(this.procs.length / 2) + 1;
+    for (const [id, n] of votes) if (n >= needed) return id;
     return null;
   }
 
-  /** Poll until a majority names the same leader; throws after `timeoutMs`. */
-  async waitForLeader(timeoutMs: number): Promise<string> {
+  /** Poll until a majority (with `everyone`, every running node) names the same leader; throws after `timeoutMs`. */
+  async waitForLeader(timeoutMs: number, everyone = false): Promise<string> {
     const deadline = performance.now() + timeoutMs;
     while (performance.now() < deadline) {
-      const l = await this.leader();
+      const l = await this.leader(everyone);
       if (l !== null) return l;
       await sleep(100);
     }

@@ -35,7 +35,7 @@ async function crashAll(nodes: number, wipe: boolean): Promise<{ h: History; ack
   await Promise.all(c.procs.map((p) => p.kill()));
   if (wipe) await Promise.all(c.ids.map((id) => rm(join(c.dir, id), { recursive: true, force: true })));
   await c.reviveAll();
-  await c.waitForLeader(30_000);
+  await c.waitForLeader(30_000, true);
   for (const p of c.procs) for (const key of KEYS) await h.read(1, p.httpAddress, key, 10_000);
   // SIGTERM stops a server cleanly (exit code 0).
   const cleanExit = await c.procs[0]!.terminate();
