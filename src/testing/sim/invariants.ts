@@ -91,6 +91,15 @@ export class InvariantChecker {
     this.appliedUpTo.set(id, snapIndex);
   }
 
+  /**
+   * A node's disk was replaced by an empty one: it may start again from term
+   * 0 (its durable term baseline is reset), but the votes it cast stay
+   * recorded, so voting again differently in an old term is still caught.
+   */
+  wiped(id: NodeId): void {
+    this.durableTerm.delete(id);
+  }
+
   /** A mirror holding the committed prefix up to `index` (what a snapshot at `index` stands for). */
   private mirrorUpTo(index: number): MirrorLog {
     const l = new MirrorLog();
