@@ -18,6 +18,7 @@ import type { PersistentState, StoredSnapshot } from '../../storage/storage.js';
 import { SimDisk, type DiskImage } from './disk.js';
 import type { RaftSim } from './raft-sim.js';
 import type { NodeDisk } from './sim-node.js';
+import type { Prng } from '../../util/prng.js';
 
 /** `FileStorage` on a `SimDisk`, with crash rules; see the module documentation. */
 export class FileDisk implements NodeDisk {
@@ -113,6 +114,27 @@ export class FileDisk implements NodeDisk {
     this.torn += this.storage.stats.tornTailsTruncated;
     this.disk = this.newDisk(this.disk.crash('random'));
     this.storage = this.newStorage();
+  }
+
+  /**
+   * Bit rot while the process is down: flip one byte in the first half of the
+   * newest WAL segment, inside data that was synced (valid records follow it),
+   * so recovery must refuse to start rather than truncate there. Returns
+   * whether a segment was found. Call between a crash and the restart.
+   */
+  rot(rng: Prng): boolean {
+    const img = this.disk.durableImage();
+    const wal = [...img.files.keys()].filter((p) => p.endsWith('.wal')).sort().pop();
+    const bytes = wal === undefined ? undefined : img.files.get(wal);
+    if (wal === undefined || bytes === undefined || bytes.length < 1024) return false;
+    const copy = bytes.slice();
+    const at = 256 + rng.int(Math.floor(copy.length / 2) - 256);
+    copy[at] = copy[at]! ^ (1 + rng.int(255));
+    const files = new Map(img.files);
+    files.set(wal, copy);
+    this.disk = this.newDisk({ files, dirs: img.dirs });
+    this.storage = this.newStorage();
+    return true;
   }
 
   wipe(): void {

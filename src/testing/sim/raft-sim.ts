@@ -50,6 +50,8 @@ export class RaftSim {
   /** The ids of the initial voters. */
   readonly ids: NodeId[];
   /** @internal */ observer: SimObserver | null = null;
+  /** Whether losing `n`'s disk keeps every acknowledged write on a majority (set by {@link runSim}). */
+  canLose: (n: SimNode) => boolean = () => true;
   /** Scenario hook: a node sends messages (before the fabric sees them). */
   onSend: ((from: SimNode, msgs: readonly Message[]) => void) | null = null;
   /** Scenario hook: a node starts persisting a Ready. */

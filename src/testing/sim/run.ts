@@ -81,7 +81,8 @@ export async function runSim(options: RaftSimOptions, hooks: SimHooks = {}): Pro
   const plan: FaultPlan = sim.o.plan ?? pickFaultPlan(sim.streams.stream('plan'));
   const clients = new SimClients(sim);
   const majority = new MajorityCheck(sim, clients.acked);
-  const driver = new FaultDriver(sim, plan, (n) => majority.canLose(n));
+  sim.canLose = (n) => majority.canLose(n);
+  const driver = new FaultDriver(sim, plan, sim.canLose);
   clients.onAck = (a) => majority.check([a]);
   sim.start();
   clients.start();
@@ -114,8 +115,13 @@ async function heal(sim: RaftSim, clients: SimClients): Promise<{ leader: boolea
   // Slow syncs issued during the faults finish first: the heal starts with working disks.
   await sim.runUntil(sim.loop.now + 5000, () => sim.nodes.every((n) => !n.writing));
   const start = sim.loop.now;
-  await sim.runUntil(start + 4 * et + 100, () => sim.leader() !== undefined);
-  const leader = sim.leader() !== undefined;
+  // A leader within 2 × the max election timeout (2 × 2 ET), and it commits an entry of its term (its blank entry) with no client writing.
+  const committedOwnTerm = (): boolean => {
+    const c = sim.leader()?.core;
+    return c != null && c.log.term(c.log.committed) === c.currentTerm;
+  };
+  await sim.runUntil(start + 4 * et + 100, committedOwnTerm);
+  const leader = committedOwnTerm();
   await sim.runUntil(start + 20 * et, () => clients.pending === 0);
   const settled = clients.pending === 0;
   // One more proposal makes every earlier entry commit with it.
@@ -125,7 +131,9 @@ async function heal(sim: RaftSim, clients: SimClients): Promise<{ leader: boolea
     sim.kick(l);
   }
   await sim.runUntil(Math.max(sim.loop.now, start + sim.o.healMs));
-  const members = sim.members().filter((n) => n.core !== null);
+  // A wiped node is a replaced disk, not the node it was: the leader's progress for it (its match) is now
+  // wrong, so it is not expected to catch up until an operator removes and re-adds it. It is left out.
+  const members = sim.members().filter((n) => n.core !== null && !n.wiped);
   const commits = members.map((n) => n.core!.status().commitIndex);
   const converged = members.length > 0 && members.every((n, i) => commits[i] === commits[0] && n.sm.index === commits[0]);
   return { leader, converged, settled };
@@ -153,9 +161,15 @@ class MajorityCheck {
     return entries.find((a) => groups.some((g) => g.filter((id) => holds(a, id)).length < g.length - Math.floor(g.length / 2)));
   }
 
-  /** Whether losing `n`'s disk keeps every acknowledged write on a majority. */
+  /**
+   * Whether losing `n`'s disk stays within the fault budget: every
+   * acknowledged write still on a majority, and no other wiped node still
+   * waiting to learn its configuration (a wiped node cannot vote until a
+   * snapshot or a configuration entry tells it it is a voter).
+   */
   canLose(n: SimNode): boolean {
-    return this.enough(this.acked, n) === undefined;
+    const unconfigured = this.sim.nodes.some((o) => o !== n && o.wiped && !(o.core?.configuration().voters.includes(o.id) ?? false));
+    return !unconfigured && this.enough(this.acked, n) === undefined;
   }
 
   check(entries: readonly AckedEntry[]): void {
