@@ -10,7 +10,7 @@ const HUNTS: { mutant: Mutant; scenario?: string; nodes: number; budget: number 
   { mutant: MUTANTS.ackBeforeFsync, scenario: 'all-crash', nodes: 3, budget: 20 },
   { mutant: MUTANTS.forgetVote, nodes: 5, budget: 40 },
   { mutant: MUTANTS.localReads, scenario: 'deposed-leader-read', nodes: 3, budget: 20 },
-  { mutant: MUTANTS.commitOldTerm, scenario: 'kill-leader-mid-replication', nodes: 5, budget: 40 },
+  { mutant: MUTANTS.commitOldTerm, scenario: 'figure-8', nodes: 5, budget: 40 },
   { mutant: MUTANTS.noCheckQuorum, scenario: 'leader-isolated', nodes: 3, budget: 20 },
   { mutant: MUTANTS.truncateAtCorruption, scenario: 'bit-rot', nodes: 3, budget: 20 },
 ];

@@ -93,7 +93,8 @@ export class FaultDriver {
   private partition(rng: Prng): void {
     const f = findFault(this.plan, 'partition')!;
     const names: readonly TopologyName[] = f.topologies.length > 0 ? f.topologies : TOPOLOGY_NAMES;
-    const ids = this.sim.members().map((n) => n.id);
+    const members = this.sim.members().map((n) => n.id);
+    const ids = members.length >= this.sim.o.nodes ? members : this.sim.ids;
     this.sim.fabric.heal();
     const leader = this.sim.leader();
     if (rng.next() < 0.25 && leader !== undefined) {

@@ -41,8 +41,8 @@ export interface RaftSimOptions {
   opTimeoutMs?: number;
   /** Clients retry a timed-out write with the same (client, sequence) instead of giving up. @default false */
   retryWrites?: boolean;
-  /** How leaders serve reads. @default 'index' */
-  readMode?: 'index' | 'lease';
+  /** How leaders serve reads; `auto` picks lease reads in about a third of the seeds. @default 'auto' */
+  readMode?: 'index' | 'lease' | 'auto';
   /** The disk model: the idealized one or `FileStorage` on a `SimDisk`. @default 'memory' */
   storage?: 'memory' | 'file';
   /** The fault plan; picked from the seed (swarm testing) when omitted. */
@@ -51,6 +51,8 @@ export interface RaftSimOptions {
   adminEveryMs?: number;
   /** A node whose storage refuses to start: `wipe` it (the operator's move), or count it as a `violation`. @default 'wipe' */
   onRefusedStart?: 'wipe' | 'violation';
+  /** Largest append message, bytes (small values split batches into several messages). @default 4096 */
+  maxMsgBytes?: number;
   /** The named scenario this run belongs to (for the replay command). @default null */
   scenario?: string | null;
 }
@@ -62,8 +64,8 @@ export type ResolvedSimOptions = Required<Omit<RaftSimOptions, 'plan'>> & { plan
 export const RAFT_SIM_DEFAULTS = Object.freeze({
   nodes: 3, steps: 5000, delayMs: [1, 10] as const, diskMs: [0, 5] as const, tickMs: 10, electionTicks: 10, healMs: 3000, preVote: true,
   checkQuorum: true, spares: 2, trailingEntries: 10, clients: 3, keys: 3, thinkMs: 10, opTimeoutMs: 1000, retryWrites: false,
-  readMode: 'index' as 'index' | 'lease', storage: 'memory' as 'memory' | 'file', adminEveryMs: 300, onRefusedStart: 'wipe' as 'wipe' | 'violation',
-  scenario: null as string | null,
+  readMode: 'auto' as 'index' | 'lease' | 'auto', storage: 'memory' as 'memory' | 'file', adminEveryMs: 300, onRefusedStart: 'wipe' as 'wipe' | 'violation',
+  scenario: null as string | null, maxMsgBytes: 4096,
 });
 
 /** Fill defaults. */

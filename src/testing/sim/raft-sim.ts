@@ -63,9 +63,14 @@ export class RaftSim {
   /** A rolling hash of what happened (Readies, client outcomes), for the determinism self-test. */
   readonly trace = new TraceHasher();
 
+  /** How leaders serve reads in this run. */
+  readonly readMode: 'index' | 'lease';
+
   constructor(options: RaftSimOptions, makeDisk?: (sim: RaftSim, id: NodeId) => NodeDisk) {
     this.o = resolveSimOptions(options);
     this.streams = new SimStreams(this.o.seed);
+    const r = this.o.readMode;
+    this.readMode = r === 'auto' ? (this.streams.stream('read-mode').next() < 0.35 ? 'lease' : 'index') : r;
     this.fabric = new PacketFabric(this.loop.clock(), this.streams.network, { minDelayMs: this.o.delayMs[0], maxDelayMs: this.o.delayMs[1] });
     this.ids = Array.from({ length: this.o.nodes }, (_, i) => `n${i + 1}`);
     const all = Array.from({ length: this.o.nodes + this.o.spares }, (_, i) => `n${i + 1}`);
@@ -119,8 +124,8 @@ export class RaftSim {
     n.config = snap === null ? this.initialConfig(n.wiped ? '' : n.id) : snap.meta.config;
     n.core = new RaftCore({
       id: n.id, voters: this.startsAsVoter(n) ? this.ids : [], prng: n.rng.fork(`boot-${n.incarnation}`), electionTicks: this.o.electionTicks,
-      heartbeatTicks: 1, preVote: this.o.preVote, checkQuorum: this.o.checkQuorum, maxMsgBytes: 4096, snapshotChunkBytes: 256,
-      readMode: this.o.readMode, hardState: st.hardState, entries: st.entries,
+      heartbeatTicks: 1, preVote: this.o.preVote, checkQuorum: this.o.checkQuorum, maxMsgBytes: this.o.maxMsgBytes, snapshotChunkBytes: 256,
+      readMode: this.readMode, hardState: st.hardState, entries: st.entries,
       ...(snap !== null ? { snapshot: { index: snap.meta.index, term: snap.meta.term, config: snap.meta.config, data: snap.data } } : {}),
     });
     this.checker.restarted(n.id, st.entries, snap?.meta.index ?? 0);
@@ -361,7 +366,7 @@ export class RaftSim {
 
   /** Nodes in the leader's configuration (removed nodes are left behind by design). */
   members(): SimNode[] {
-    const l = this.leader() ?? this.nodes.find((n) => n.core !== null) ?? this.nodes[0]!;
+    const l = this.leader() ?? this.nodes.find((n) => n.core !== null && n.core.configuration().voters.length > 0) ?? this.nodes[0]!;
     const cfg = l.core?.configuration() ?? l.config;
     const ids = new Set([...cfg.voters, ...cfg.outgoing, ...cfg.learners]);
     return this.nodes.filter((n) => ids.has(n.id));

@@ -193,7 +193,7 @@ function result(sim: RaftSim, plan: FaultPlan, clients: SimClients, driver: Faul
   counters.configChanges = sim.counters.get('configChanges');
   counters.tornTails = sim.nodes.reduce((s, n) => s + n.disk.tornTails, 0);
   return {
-    seed: sim.o.seed, plan: formatFaultPlan(plan), violations, events: sim.loop.eventsRun, virtualMs: sim.loop.now, acked: clients.acked.length,
+    seed: sim.o.seed, plan: `${formatFaultPlan(plan)} reads=${sim.readMode}`, violations, events: sim.loop.eventsRun, virtualMs: sim.loop.now, acked: clients.acked.length,
     ops: clients.history.length, linearizable: lin.result, leaderAfterHeal: h.leader, converged: h.converged, settled: h.settled, counters, maxTerm,
     faultLog: driver.log, history: clients.history, traceHash: sim.trace.hash, replay: replayCommand(sim.o),
   };

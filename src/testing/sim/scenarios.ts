@@ -13,6 +13,7 @@ import type { RaftSim } from './raft-sim.js';
 import { passed, runSim, type RaftSimResult } from './run.js';
 import type { SimNode } from './sim-node.js';
 import { FileDisk } from './file-disk.js';
+import { figure8 } from './figure8.js';
 import { cloudflarePartialMesh, oneWayIsolate, ringOfMajorities } from './topologies.js';
 
 /** What a scenario's script sees. */
@@ -83,8 +84,8 @@ const leaderIsolated: Scenario = {
     if (l === undefined) return;
     c.sim.fabric.isolate(l.id, ids(c.sim));
     c.sim.counters.add('partitions');
-    expectNewLeader(c, l, 6 * c.et);
-    c.sim.loop.schedule(10 * c.et, () => c.sim.fabric.heal());
+    expectNewLeader(c, l, 10 * c.et);
+    c.sim.loop.schedule(15 * c.et, () => c.sim.fabric.heal());
   }),
 };
 
@@ -93,11 +94,11 @@ const leaderMinority: Scenario = {
   script: (c) => repeat(c, 30 * c.et, () => {
     const l = c.sim.leader();
     if (l === undefined) return;
-    split(c, [l.id, others(c.sim, l)[0]!], 10 * c.et);
+    split(c, [l.id, others(c.sim, l)[0]!], 15 * c.et);
     // Clients keep reading at the old leader: no stale read there, ever (the linearizability check).
     c.clients.pin(l.id);
-    expectNewLeader(c, l, 6 * c.et);
-    c.sim.loop.schedule(10 * c.et, () => c.clients.pin(null));
+    expectNewLeader(c, l, 10 * c.et);
+    c.sim.loop.schedule(15 * c.et, () => c.clients.pin(null));
   }),
 };
 
@@ -106,6 +107,7 @@ const deposedLeaderRead: Scenario = {
     const l = c.sim.leader();
     if (l === undefined) return;
     c.sim.fabric.isolate(l.id, ids(c.sim));
+    c.sim.counters.add('partitions');
     // Reads at the deposed leader once the others have moved on.
     c.sim.loop.schedule(4 * c.et, () => c.clients.pin(l.id));
     c.sim.loop.schedule(10 * c.et, () => {
@@ -182,7 +184,10 @@ const SCENARIOS: Record<string, Scenario> = {
   'all-crash': {
     script: (c) => repeat(c, 1500, () => {
       for (const n of up(c.sim)) c.sim.crash(n);
-      c.sim.loop.schedule(100, () => { for (const n of c.sim.nodes) c.sim.boot(n); });
+      c.sim.loop.schedule(100, () => {
+        c.sim.counters.add('restarts');
+        for (const n of c.sim.nodes) c.sim.boot(n);
+      });
     }),
     expect: (r) => (r.acked === 0 ? 'no write survived the whole-cluster crashes' : null),
   },
@@ -248,6 +253,11 @@ const SCENARIOS: Record<string, Scenario> = {
         c.sim.loop.schedule(c.et, () => c.sim.boot(n));
       });
     },
+  },
+  'figure-8': {
+    nodes: 5,
+    options: { maxMsgBytes: 256 },
+    script: (c) => figure8(c.sim, 3000, () => c.clients.active),
   },
   'client-retry': {
     options: { retryWrites: true, opTimeoutMs: 120 },
