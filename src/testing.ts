@@ -35,3 +35,5 @@ export { InvariantChecker } from './testing/sim/invariants.js';
 export type { Violation } from './testing/sim/invariants.js';
 export { runStorageSuite, storageConformanceCases, makeEntries } from './testing/conformance/storage.js';
 export type { StorageUnderTest, StorageFactory, ConformanceCase, TestFramework } from './testing/conformance/storage.js';
+export { runTransportSuite, transportConformanceCases } from './testing/conformance/transport.js';
+export type { TransportUnderTest, TransportFactory } from './testing/conformance/transport.js';

@@ -34,7 +34,7 @@ export interface SimObserver {
   down(n: SimNode): void;
 }
 
-/** A deterministic simulated Raft cluster; see {@link runSeed} for a whole checked run. */
+/** A deterministic simulated Raft cluster; see {@link runSim} for a whole checked run. */
 export class RaftSim {
   /** The virtual-time loop everything runs on. */
   readonly loop = new EventLoop();
