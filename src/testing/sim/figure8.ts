@@ -46,6 +46,7 @@ function start(sim: RaftSim, a: Attempt): void {
   if (l1?.core == null || f === undefined) return;
   sim.fabric.partition([[l1.id, f.id], sim.nodes.map((n) => n.id).filter((id) => id !== l1.id && id !== f.id)]);
   for (let i = 0; i < 8; i++) l1.core.propose([{ data: PAD }]);
+  sim.counters.add('figure8Attempts');
   sim.kick(l1);
   Object.assign(a, { stage: 1, l1, f });
   sim.loop.schedule(30, () => sim.crash(l1));
@@ -57,6 +58,7 @@ function onReady(sim: RaftSim, a: Attempt, n: SimNode, rd: Ready, all: () => Nod
     // Stage 2: the leader of t+1 keeps its entry to itself, dies, and the first leader returns.
     a.stage = 2;
     a.l2 = n;
+    sim.counters.add('figure8Rivals');
     sim.fabric.isolate(n.id, all());
     sim.loop.schedule(10, () => {
       sim.crash(n);

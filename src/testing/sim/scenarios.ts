@@ -258,6 +258,8 @@ const SCENARIOS: Record<string, Scenario> = {
     nodes: 5,
     options: { maxMsgBytes: 256 },
     script: (c) => figure8(c.sim, 3000, () => c.clients.active),
+    // A correct leader never commits an entry of an older term by counting its replicas.
+    expect: (r) => ((r.counters.oldTermCommits ?? 0) > 0 ? 'a leader committed an entry of an older term by counting replicas' : null),
   },
   'client-retry': {
     options: { retryWrites: true, opTimeoutMs: 120 },
@@ -281,6 +283,7 @@ export const SCENARIO_COVERAGE: Readonly<Record<string, readonly string[]>> = Ob
   'torn-tail': ['tornTails'],
   'client-retry': ['clientRetries', 'dedupedRetries'],
   'bit-rot': ['bitRots', 'refusedStarts', 'wipes'],
+  'figure-8': ['figure8Attempts', 'figure8Rivals'],
 });
 
 /** Run one seed of a named scenario; `ok` also covers its expected outcome. */
