@@ -1,61 +1,53 @@
 /**
- * `npm run sim -- --seeds 1000 --steps 5000 [--nodes 3|5] [--seed N]`:
- * seeded sweeps of the Raft simulator. Prints seeds per second, events per
- * second, violations and coverage counters; a failing seed prints the one
- * command that replays it and writes its result as JSON under sim-failures/.
+ * `npm run sim -- --seeds 1000 --steps 5000 [--nodes 3|5] [--seed N] [--scenario NAME] [--storage file]`:
+ * seeded sweeps of the Raft simulator. Prints each failing seed's fault plan
+ * and the one command that replays it (its result, trace and history go to
+ * sim-failures/ as JSON), then seeds per second, events per second,
+ * violations and coverage counters. A sweep whose coverage counters stay at
+ * zero fails.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { RaftSim, type RaftSimResult } from '../src/testing/sim/raft-sim.js';
+import { sweep, type SweepOptions } from '../src/testing/sim/sweep.js';
+import { SCENARIO_NAMES } from '../src/testing/sim/scenarios.js';
 
-function arg(name: string, def: number): number {
+function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v)) throw new Error(`--${name} expects a number`);
-  return v;
+  return i < 0 ? undefined : process.argv[i + 1];
 }
 
-function failed(r: RaftSimResult): boolean {
-  return r.violations.length > 0 || !r.leaderAfterHeal || !r.converged;
+function num(name: string, def: number): number {
+  const v = arg(name);
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`--${name} expects a number, got ${v}`);
+  return n;
 }
 
-function main(): void {
-  const steps = arg('steps', 5000);
-  const nodesArg = arg('nodes', 0);
-  const single = arg('seed', -1);
-  const seeds = single >= 0 ? [single] : Array.from({ length: arg('seeds', 100) }, (_, i) => i + 1);
-  const sizes = nodesArg > 0 ? [nodesArg] : [3, 5];
-  const t0 = performance.now();
-  let events = 0;
-  let failures = 0;
-  let runs = 0;
-  const counters: Record<string, number> = {};
-  for (const nodes of sizes) {
-    for (const seed of seeds) {
-      const r = new RaftSim({ seed, nodes, steps }).run();
-      runs++;
-      events += r.events;
-      for (const [k, v] of Object.entries(r.counters)) counters[k] = (counters[k] ?? 0) + v;
-      if (failed(r)) {
-        failures++;
-        mkdirSync('sim-failures', { recursive: true });
-        const file = `sim-failures/seed-${seed}-n${nodes}.json`;
-        writeFileSync(file, JSON.stringify(r, null, 2));
-        console.log(`FAIL seed ${seed} (${nodes} nodes): ${r.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ') || `leader=${r.leaderAfterHeal} converged=${r.converged}`}`);
-        console.log(`  replay: ${r.replay}   (details: ${file})`);
-      }
-    }
-  }
-  const secs = (performance.now() - t0) / 1000;
-  console.log(`runs ${runs}, ${(runs / secs).toFixed(1)} seeds/s, ${Math.round(events / secs)} events/s, violations ${failures}`);
-  console.log(`coverage ${JSON.stringify(counters)}`);
-  for (const k of ['leaderChanges', 'logTruncations', 'preVoteRejections', 'crashes', 'snapshotInstalls', 'configChanges']) {
-    if ((counters[k] ?? 0) === 0 && runs >= 20) {
-      console.log(`coverage counter ${k} stayed at zero: the sweep is not exploring`);
-      failures++;
-    }
-  }
-  process.exitCode = failures > 0 ? 1 : 0;
+async function main(): Promise<void> {
+  const scenario = arg('scenario');
+  if (scenario !== undefined && !(SCENARIO_NAMES as readonly string[]).includes(scenario)) throw new Error(`--scenario: expected one of ${SCENARIO_NAMES.join(', ')}, got ${scenario}`);
+  const single = num('seed', -1);
+  const o: SweepOptions = {
+    seeds: single >= 0 ? [single] : Array.from({ length: num('seeds', 100) }, (_, i) => i + 1),
+    steps: num('steps', 5000),
+    sizes: num('nodes', 0) > 0 ? [num('nodes', 0)] : [3, 5],
+    storage: arg('storage') === 'file' ? 'file' : 'memory',
+    ...(scenario !== undefined ? { scenario } : {}),
+    verbose: single >= 0,
+    onFailure: (r) => {
+      mkdirSync('sim-failures', { recursive: true });
+      const file = `sim-failures/seed-${r.seed}.json`;
+      writeFileSync(file, JSON.stringify(r, null, 2));
+      console.log(`FAIL seed ${r.seed}: ${r.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ').slice(0, 500) || `leader=${r.leaderAfterHeal} converged=${r.converged} settled=${r.settled}`}`);
+      console.log(`  ${r.plan}`);
+      console.log(`  replay: ${r.replay}   (trace and history: ${file})`);
+    },
+  };
+  const s = await sweep(o);
+  console.log(`runs ${s.runs}, ${s.seedsPerSecond.toFixed(1)} seeds/s, ${Math.round(s.eventsPerSecond)} events/s, failures ${s.failures}`);
+  console.log(`coverage ${JSON.stringify(s.counters)}`);
+  if (s.missing.length > 0) console.log(`coverage counters that stayed at zero (the sweep is not exploring): ${s.missing.join(', ')}`);
+  process.exitCode = s.failures > 0 || s.missing.length > 0 ? 1 : 0;
 }
 
-main();
+await main();

@@ -1,17 +1,24 @@
 /**
- * Wire format of Raft messages. A frame is `[version, [message, …]]`; each
- * message is an array led by its numeric tag, so the frame is compact and
- * every field is checked by position on the way in. Tags are only appended.
+ * Wire format of Raft messages. A frame is `[version, [message, …]]` in
+ * msgpack followed by a 4-byte little-endian CRC-32C of those bytes (msgpack
+ * has no checksum, and a flipped bit in a term or an index would otherwise
+ * decode into a valid, wrong message). Each message is an array led by its
+ * numeric tag, so the frame is compact and every field is checked by
+ * position on the way in. Tags are only appended.
  * @module
  */
 import { DecodeError } from '../errors.js';
+import { crc32c, crc32cUpdate } from '../util/crc32c.js';
 import { validateStoredConfig } from '../raft/core/confchange.js';
 import { EntryType, MsgType, type Entry, type EntryTypeValue, type Message, type SnapshotConfig } from '../raft/core/types.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeValue, encodeValue } from './msgpack.js';
 import { arr, bool, bytes, id, str, uint } from './validate.js';
 
 /** Version of the Raft wire protocol carried by every frame. */
-export const RAFT_PROTOCOL_VERSION = 1;
+export const RAFT_PROTOCOL_VERSION = 2;
+
+/** Bytes of the CRC-32C trailer of a frame. */
+const CRC_BYTES = 4;
 
 /** Largest number of messages in one frame. */
 const MAX_MESSAGES_PER_FRAME = 100_000;
@@ -101,15 +108,57 @@ export function encodeRaftFrame(messages: readonly Message[]): Uint8Array {
   let epoch = 0;
   for (const m of messages) if ((m.epoch ?? 0) > epoch) epoch = m.epoch!;
   const body = messages.map(encodeMessage);
-  return encodeValue(epoch > 0 ? [RAFT_PROTOCOL_VERSION, body, epoch] : [RAFT_PROTOCOL_VERSION, body]);
+  const packed = encodeValue(epoch > 0 ? [RAFT_PROTOCOL_VERSION, body, epoch] : [RAFT_PROTOCOL_VERSION, body]);
+  const n = packed.byteLength;
+  const frame = allocFrame(n + CRC_BYTES);
+  frame.set(packed);
+  const crc = crc32c(packed);
+  frame[n] = crc & 0xff;
+  frame[n + 1] = (crc >>> 8) & 0xff;
+  frame[n + 2] = (crc >>> 16) & 0xff;
+  frame[n + 3] = crc >>> 24;
+  return frame;
+}
+
+/** Node's Buffer when there is one: msgpackr decodes a Buffer faster than a plain Uint8Array. */
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafe(n: number): Uint8Array } }).Buffer;
+
+function allocFrame(n: number): Uint8Array {
+  return NodeBuffer !== undefined ? NodeBuffer.allocUnsafe(n) : new Uint8Array(n);
+}
+
+/**
+ * The version a frame announces, read without decoding: a msgpack array of 2
+ * or 3 whose first item is a positive fixint. Undefined for anything else.
+ */
+function peekVersion(frame: Uint8Array): number | undefined {
+  const head = frame[0];
+  const v = frame[1];
+  return (head === 0x92 || head === 0x93) && v !== undefined && v < 0x80 ? v : undefined;
+}
+
+/** The msgpack part of a frame whose CRC-32C trailer matches; throws {@link DecodeError} otherwise. */
+function checkedBody(frame: Uint8Array, maxBytes: number): Uint8Array {
+  if (!(frame instanceof Uint8Array)) throw new DecodeError('Expected a Uint8Array frame');
+  if (frame.byteLength > maxBytes) throw new DecodeError(`Frame of ${frame.byteLength} bytes exceeds the limit of ${maxBytes}`);
+  const version = peekVersion(frame);
+  // A peer speaking another version gets a clear error rather than a checksum mismatch.
+  if (version !== undefined && version !== RAFT_PROTOCOL_VERSION) throw new DecodeError(`Frame: unsupported protocol version ${version}`);
+  if (frame.byteLength <= CRC_BYTES) throw new DecodeError(`Frame of ${frame.byteLength} bytes is too short for its checksum`);
+  const end = frame.byteLength - CRC_BYTES;
+  const body = frame.subarray(0, end);
+  const want = (frame[end]! | (frame[end + 1]! << 8) | (frame[end + 2]! << 16) | (frame[end + 3]! << 24)) >>> 0;
+  if (crc32cUpdate(0, frame, 0, end) !== want) throw new DecodeError('Frame: CRC-32C mismatch (corrupted in transit)');
+  return body;
 }
 
 /**
  * Decode and validate a frame. Throws {@link DecodeError} on anything
- * malformed, oversized (checked before decoding) or of another version.
+ * malformed, oversized (checked before decoding), of another version or
+ * whose CRC-32C does not match.
  */
 export function decodeRaftFrame(frame: Uint8Array, maxBytes = DEFAULT_MAX_FRAME_BYTES): Message[] {
-  const v = decodeValue(frame, maxBytes);
+  const v = decodeValue(checkedBody(frame, maxBytes), maxBytes);
   const top = arr(v, 'frame', 3);
   if (top.length !== 2 && top.length !== 3) throw new DecodeError('Frame: expected [version, messages, epoch?]');
   if (top[0] !== RAFT_PROTOCOL_VERSION) throw new DecodeError(`Frame: unsupported protocol version ${String(top[0])}`);

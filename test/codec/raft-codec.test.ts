@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRaftFrame, encodeRaftFrame, RAFT_PROTOCOL_VERSION } from '../../src/codec/raft.js';
+import { crc32c } from '../../src/util/crc32c.js';
+
+const V = RAFT_PROTOCOL_VERSION;
 import { encodeValue } from '../../src/codec/msgpack.js';
 import { isQuorumkitError } from '../../src/errors.js';
 import { EntryType, MsgType, type Entry, type Message } from '../../src/raft/core/types.js';
@@ -39,6 +42,15 @@ function plain(m: unknown): unknown {
   return m;
 }
 
+/** A msgpack value framed as the codec frames it: with its CRC-32C trailer. */
+function framed(v: unknown): Uint8Array {
+  const body = encodeValue(v);
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32c(body), true);
+  return out;
+}
+
 function decodesOrDecodeError(frame: Uint8Array): void {
   try {
     decodeRaftFrame(frame);
@@ -68,26 +80,37 @@ describe('Raft wire codec', () => {
 
   it('rejects wrong field types and ranges with DecodeError', () => {
     const bad = [
-      [1, [[MsgType.Heartbeat, -1, 'a', 'b', 0, 0]]],
-      [1, [[MsgType.Heartbeat, 1.5, 'a', 'b', 0, 0]]],
-      [1, [[MsgType.Heartbeat, 1, '', 'b', 0, 0]]],
-      [1, [[MsgType.Heartbeat, 1, 'a', 'b', 0]]],
-      [1, [[99, 1, 'a', 'b']]],
-      [1, [[MsgType.VoteResp, 1, 'a', 'b', 'yes']]],
-      [1, [[MsgType.App, 1, 'a', 'b', 0, 0, [[1], [1], [0], [5], new Uint8Array(2), null, null], 0]]],
-      [1, [[MsgType.App, 1, 'a', 'b', 0, 0, [[1], [1], [7], [0], new Uint8Array(0), null, null], 0]]],
-      [1, 'x'],
+      [V, [[MsgType.Heartbeat, -1, 'a', 'b', 0, 0]]],
+      [V, [[MsgType.Heartbeat, 1.5, 'a', 'b', 0, 0]]],
+      [V, [[MsgType.Heartbeat, 1, '', 'b', 0, 0]]],
+      [V, [[MsgType.Heartbeat, 1, 'a', 'b', 0]]],
+      [V, [[99, 1, 'a', 'b']]],
+      [V, [[MsgType.VoteResp, 1, 'a', 'b', 'yes']]],
+      [V, [[MsgType.App, 1, 'a', 'b', 0, 0, [[1], [1], [0], [5], new Uint8Array(2), null, null], 0]]],
+      [V, [[MsgType.App, 1, 'a', 'b', 0, 0, [[1], [1], [7], [0], new Uint8Array(0), null, null], 0]]],
+      [V, 'x'],
       'not a frame',
     ];
     for (const v of bad) {
       let err: unknown;
       try {
-        decodeRaftFrame(encodeValue(v));
+        decodeRaftFrame(framed(v));
       } catch (e) {
         err = e;
       }
       expect(isQuorumkitError(err, 'DECODE'), JSON.stringify(v)).toBe(true);
     }
+  });
+
+  it('rejects every single-bit flip of a valid frame by its CRC-32C', () => {
+    const frame = encodeRaftFrame([{ type: MsgType.App, term: 3, from: 'a', to: 'b', prevIndex: 4, prevTerm: 2, commit: 4, entries: [{ term: 3, index: 5, type: 0, data: new Uint8Array([1, 2, 3]) }] }]);
+    expect(decodeRaftFrame(frame)).toHaveLength(1);
+    for (let bit = 0; bit < frame.length * 8; bit++) {
+      const bad = frame.slice();
+      bad[bit >> 3] = bad[bit >> 3]! ^ (1 << (bit & 7));
+      expect(() => decodeRaftFrame(bad), `bit ${bit}`).toThrow(/CRC|version|too short/);
+    }
+    expect(() => decodeRaftFrame(frame.subarray(0, frame.length - 1))).toThrow(/CRC/);
   });
 
   it('random bytes never escape as anything but DecodeError', () => {

@@ -156,4 +156,14 @@ describe('Inflights', () => {
     f.reset();
     expect([f.count, f.inflightBytes, f.full()]).toEqual([0, 0, false]);
   });
+
+  it('a probe rejected at or below match (the follower lost acknowledged entries: a replaced disk) is not retried at once', () => {
+    // Found by the simulator: a wiped follower answered every probe at match with a rejection and the
+    // leader re-sent at once, an App/AppResp storm at network speed. Retrying waits for the next heartbeat.
+    const p = pr(70, 69);
+    p.sentEntries(69, 0);
+    expect(p.maybeDecrTo(69, 0)).toBe(false);
+    expect(p.next).toBe(70);
+    expect(p.match).toBe(69);
+  });
 });

@@ -115,6 +115,9 @@ export class Progress {
     }
     // In probe state only the answer to the last probe counts.
     if (this.next - 1 !== rejected) return false;
+    // At or below match: the follower lost entries it acknowledged (a replaced disk). Probing again at
+    // once would storm; the next heartbeat response retries.
+    if (rejected <= this.match) return false;
     this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1, 1);
     this.probeSent = false;
     return true;

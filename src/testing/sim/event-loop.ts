@@ -49,6 +49,16 @@ export class EventLoop {
     return ev;
   }
 
+  /** Virtual time of the next queued event (possibly a cancelled one), or undefined when the queue is empty. */
+  pendingAt(): number | undefined {
+    return this.queue.peek()?.at;
+  }
+
+  /** Move `now` forward to `t` without running anything (never backwards). */
+  advanceTo(t: number): void {
+    if (this.current < t) this.current = t;
+  }
+
   /** Cancel a scheduled event; no-op if it already ran. */
   cancel(handle: unknown): void {
     if (handle !== null && typeof handle === 'object' && 'cancelled' in handle) (handle as ScheduledEvent).cancelled = true;

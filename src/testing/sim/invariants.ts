@@ -1,6 +1,6 @@
 /**
  * Raft safety invariants checked while a simulation runs: Election Safety,
- * one vote per (node, term), terms never decrease, Log Matching (by rolling
+ * one vote per (node, term) and a cast vote kept for its term, terms never decrease, Log Matching (by rolling
  * hash), Leader Completeness, State Machine Safety, commit monotonic and
  * applied ≤ commit ≤ last. Each check records a human-readable violation.
  * @module
@@ -58,6 +58,8 @@ export class InvariantChecker {
   private readonly leaderOfTerm = new Map<number, NodeId>();
   private readonly votes = new Map<string, NodeId>();
   private readonly durableTerm = new Map<NodeId, number>();
+  /** The last durable (term, vote) per node: a vote, once cast, stays for its term. */
+  private readonly durableVote = new Map<NodeId, { term: number; vote: NodeId | null }>();
   private readonly logs = new Map<NodeId, MirrorLog>();
   private readonly commit = new Map<NodeId, number>();
   /** Committed index → (term, prefix hash) as first seen committed. */
@@ -89,6 +91,16 @@ export class InvariantChecker {
     this.logs.set(id, l);
     this.commit.set(id, snapIndex);
     this.appliedUpTo.set(id, snapIndex);
+  }
+
+  /**
+   * A node's disk was replaced by an empty one: it may start again from term
+   * 0 (its durable term baseline is reset), but the votes it cast stay
+   * recorded, so voting again differently in an old term is still caught.
+   */
+  wiped(id: NodeId): void {
+    this.durableTerm.delete(id);
+    this.durableVote.delete(id);
   }
 
   /** A mirror holding the committed prefix up to `index` (what a snapshot at `index` stands for). */
@@ -137,11 +149,14 @@ export class InvariantChecker {
     }
   }
 
-  /** Durable hard state written: terms never decrease, one vote per (node, term). */
+  /** Durable hard state written: terms never decrease, one vote per (node, term), a cast vote kept for its term. */
   hardState(id: NodeId, term: number, vote: NodeId | null): void {
     const prev = this.durableTerm.get(id) ?? 0;
     if (term < prev) this.fail('term-monotonic', `${id} term went ${prev} → ${term}`);
     this.durableTerm.set(id, term);
+    const last = this.durableVote.get(id);
+    if (last !== undefined && last.term === term && last.vote !== null && last.vote !== vote) this.fail('vote-kept', `${id} voted for ${last.vote} in term ${term}, then persisted vote ${String(vote)} in the same term`);
+    this.durableVote.set(id, { term, vote });
     if (vote !== null) {
       const key = `${id}@${term}`;
       const had = this.votes.get(key);

@@ -1,164 +1,152 @@
 /**
  * A seeded, deterministic simulation of a Raft cluster: real `RaftCore`s on
- * virtual time, a lossy network (frames through the real codec), a disk per
- * node with write latency where only completed writes survive a crash, crash
- * and restart, partitions, and clients proposing unique values. Invariants
- * are checked after every step; one seed replays one run exactly.
+ * virtual time, a lossy network (frames through the real codec, CRC and
+ * all), a disk per node (the idealized model or the real `FileStorage` on a
+ * `SimDisk`), crash / restart / pause / wipe, clients running reads, writes
+ * and compare-and-sets against a replicated KV, and a swarm-picked fault
+ * plan. Invariants are checked after every step; one seed replays one run.
  * @module
  */
 import { decodeRaftFrame, encodeRaftFrame } from '../../codec/raft.js';
 import { decodeConfig, initialConfig, toStored } from '../../raft/core/confchange.js';
 import { RaftCore } from '../../raft/core/raft.js';
-import { EntryType, type Entry, type HardState, type Message, type NodeId, type Ready, type SnapshotConfig } from '../../raft/core/types.js';
+import { EntryType, type Entry, type Message, type NodeId, type Ready } from '../../raft/core/types.js';
+import type { PersistentState } from '../../storage/storage.js';
 import { PacketFabric } from '../../transport/fabric.js';
-import { createPrng, type Prng } from '../../util/prng.js';
-import { EventLoop } from './event-loop.js';
-import { entryHash, InvariantChecker, type Violation } from './invariants.js';
+import { EventLoop, settleMicrotasks } from './event-loop.js';
+import { SimStreams } from './faults.js';
+import { entryHash, InvariantChecker } from './invariants.js';
+import { applyCommand, decodeCommand, decodeKvState, emptyKvState, encodeKvState, foldHash } from './kv-sm.js';
+import { resolveSimOptions, type RaftSimOptions, type ResolvedSimOptions } from './options.js';
+import { MemoryDisk, type NodeDisk, type SimNode } from './sim-node.js';
+import { SimCounters } from './counters.js';
+import { TraceHasher } from './trace.js';
 
-/** Options of one simulated run. */
-export interface RaftSimOptions {
-  /** The seed; one seed is one history. */
-  seed: number;
-  /** Cluster size. @default 3 */
-  nodes?: number;
-  /** Events to run in the fault phase. @default 5000 */
-  steps?: number;
-  /** Probability of dropping a frame during faults. @default 0.05 */
-  dropRate?: number;
-  /** Probability of duplicating a frame during faults. @default 0.02 */
-  duplicateRate?: number;
-  /** One-way network delay range, ms. @default [1, 10] */
-  delayMs?: readonly [number, number];
-  /** Disk write latency range, ms. @default [0, 5] */
-  diskMs?: readonly [number, number];
-  /** Logical tick length, ms. @default 10 */
-  tickMs?: number;
-  /** Election timeout in ticks. @default 10 */
-  electionTicks?: number;
-  /** Mean time between fault actions, ms. @default 300 */
-  faultEveryMs?: number;
-  /** Mean time between client proposals, ms. @default 5 */
-  proposeEveryMs?: number;
-  /** Virtual ms of healed running after the fault phase. @default 5000 */
-  healMs?: number;
-  /** PreVote on. @default true */
-  preVote?: boolean;
-  /** CheckQuorum on. @default true */
-  checkQuorum?: boolean;
-  /** Spare nodes that membership changes may add (ids are never reused). @default 2 */
-  spares?: number;
-  /** Entries kept behind a snapshot. @default 10 */
-  trailingEntries?: number;
+export type { RaftSimOptions } from './options.js';
+
+/** Something that wants to hear what nodes apply and which reads became safe (the clients). */
+export interface SimObserver {
+  /** `n` applied a client command at `index`; `ok` is the state machine's answer; `duplicate`: answered by the session table. */
+  applied(n: SimNode, client: string, seq: number, ok: boolean, index: number, term: number, duplicate: boolean): void;
+  /** `n` may now serve the reads waiting on it (its read states and applied index moved). */
+  readsReady(n: SimNode, states: readonly { index: number; ctx: number }[]): void;
+  /** `n` went down (crash, wipe, fail-stop): what was pending there is unknown. */
+  down(n: SimNode): void;
 }
 
-/** What a run found. */
-export interface RaftSimResult {
-  readonly seed: number;
-  readonly violations: readonly Violation[];
-  readonly events: number;
-  readonly virtualMs: number;
-  readonly acked: number;
-  readonly lostAcked: readonly string[];
-  readonly leaderAfterHeal: boolean;
-  readonly converged: boolean;
-  readonly counters: Readonly<Record<string, number>>;
-  /** The command that replays this run. */
-  readonly replay: string;
-}
-
-interface SimSnapshot {
-  readonly meta: { readonly index: number; readonly term: number; readonly config: SnapshotConfig };
-  readonly data: Uint8Array;
-}
-
-interface SimNode {
-  readonly id: NodeId;
-  core: RaftCore | null;
-  disk: { hardState: HardState; entries: Entry[]; snapshot: SimSnapshot | null };
-  /** The simulated state machine: applied index, rolling hash of applied commands, config in force. */
-  sm: { index: number; term: number; hash: number; config: SnapshotConfig };
-  writing: boolean;
-  scheduled: boolean;
-  incarnation: number;
-  readonly rng: Prng;
-}
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-/** A deterministic simulated Raft cluster. */
+/** A deterministic simulated Raft cluster; see {@link runSim} for a whole checked run. */
 export class RaftSim {
+  /** The virtual-time loop everything runs on. */
   readonly loop = new EventLoop();
+  /** The safety invariants, checked as events happen. */
   readonly checker = new InvariantChecker();
+  /** Coverage counters. */
+  readonly counters = new SimCounters();
+  /** The seeded PRNG streams (faults, network, clients, disks). */
+  readonly streams: SimStreams;
   /** @internal */ readonly nodes: SimNode[];
-  private readonly o: Required<RaftSimOptions>;
-  private readonly fabric: PacketFabric<Uint8Array>;
-  private readonly faultRng: Prng;
-  private readonly clientRng: Prng;
-  private readonly diskRng: Prng;
-  private readonly ids: NodeId[];
-  /** value → proposal (index, term) at the leader that accepted it. */
-  private readonly proposed = new Map<string, { id: NodeId; index: number; term: number }>();
-  private readonly acked = new Set<string>();
-  /** Every value some replica applied (State Machine Safety makes them one history). */
-  private readonly committedValues = new Set<string>();
-  private nextValue = 0;
-  readonly counters: Record<string, number> = {
-    crashes: 0, restarts: 0, partitions: 0, leaderChanges: 0, malformed: 0, snapshots: 0, snapshotInstalls: 0, configChanges: 0, transfers: 0,
-  };
+  /** @internal */ readonly o: ResolvedSimOptions;
+  /** @internal */ readonly fabric: PacketFabric<Uint8Array>;
+  /** The ids of the initial voters. */
+  readonly ids: NodeId[];
+  /** @internal */ observer: SimObserver | null = null;
+  /** Whether losing `n`'s disk keeps every acknowledged write on a majority (set by {@link runSim}). */
+  canLose: (n: SimNode) => boolean = () => true;
+  /** Scenario hook: a node sends messages (before the fabric sees them). */
+  onSend: ((from: SimNode, msgs: readonly Message[]) => void) | null = null;
+  /** Scenario hook: a node starts persisting a Ready. */
+  onPersist: ((n: SimNode, rd: Ready) => void) | null = null;
+  /** @internal Promises of async storage in flight: the loop settles them before the next event. */
+  io = 0;
+  /** @internal Disk faults of the idealized disk, set by the fault plan. */
+  readonly diskFaults = { failRate: 0, spikeRate: 0, spikeMs: 0, capacityBytes: Number.POSITIVE_INFINITY };
+  /** A rolling hash of what happened (Readies, client outcomes), for the determinism self-test. */
+  readonly trace = new TraceHasher();
 
-  constructor(options: RaftSimOptions) {
-    this.o = {
-      nodes: 3, steps: 5000, dropRate: 0.05, duplicateRate: 0.02, delayMs: [1, 10], diskMs: [0, 5], tickMs: 10,
-      electionTicks: 10, faultEveryMs: 300, proposeEveryMs: 5, healMs: 5000, preVote: true, checkQuorum: true, spares: 2,
-      trailingEntries: 10, ...options,
-    };
-    const root = createPrng(this.o.seed);
-    this.faultRng = root.fork('faults');
-    this.clientRng = root.fork('clients');
-    this.diskRng = root.fork('disk');
-    this.fabric = new PacketFabric(this.loop.clock(), root.fork('network'), {
-      drop: this.o.dropRate, duplicate: this.o.duplicateRate, minDelayMs: this.o.delayMs[0], maxDelayMs: this.o.delayMs[1],
-    });
+  /** How leaders serve reads in this run. */
+  readonly readMode: 'index' | 'lease';
+
+  constructor(options: RaftSimOptions, makeDisk?: (sim: RaftSim, id: NodeId) => NodeDisk) {
+    this.o = resolveSimOptions(options);
+    this.streams = new SimStreams(this.o.seed);
+    const r = this.o.readMode;
+    this.readMode = r === 'auto' ? (this.streams.stream('read-mode').next() < 0.35 ? 'lease' : 'index') : r;
+    this.fabric = new PacketFabric(this.loop.clock(), this.streams.network, { minDelayMs: this.o.delayMs[0], maxDelayMs: this.o.delayMs[1] });
     this.ids = Array.from({ length: this.o.nodes }, (_, i) => `n${i + 1}`);
     const all = Array.from({ length: this.o.nodes + this.o.spares }, (_, i) => `n${i + 1}`);
     this.nodes = all.map((id) => ({
-      id, core: null, disk: { hardState: { term: 0, vote: null, commit: 0 }, entries: [], snapshot: null }, writing: false, scheduled: false,
-      incarnation: 0, rng: root.fork(`node-${id}`), sm: this.emptyState(id),
+      id, core: null, disk: (makeDisk ?? memoryDisk)(this, id), writing: false, scheduled: false, incarnation: 0, paused: null,
+      wiped: false, tickScale: 1, failed: false, refused: false, rng: this.streams.jitter(id), sm: emptyKvState(), config: this.initialConfig(id),
     }));
+  }
+
+  /** Boot every node. */
+  start(): void {
     for (const n of this.nodes) this.boot(n);
   }
 
   // ---- nodes ------------------------------------------------------------------
 
-  private emptyState(id: NodeId): SimNode['sm'] {
-    const spare = !this.ids.includes(id);
-    return { index: 0, term: 0, hash: 0, config: toStored(initialConfig(spare ? [] : this.ids)) };
+  private initialConfig(id: NodeId): SimNode['config'] {
+    return toStored(initialConfig(this.ids.includes(id) ? this.ids : []));
   }
 
-  private boot(n: SimNode): void {
-    n.incarnation++;
+  /** Whether `id` starts as a voter (spares and wiped nodes start knowing no configuration). */
+  private startsAsVoter(n: SimNode): boolean {
+    return this.ids.includes(n.id) && !n.wiped;
+  }
+
+  /** @internal Start a node from what its disk recovers (asynchronously for an async storage). */
+  boot(n: SimNode): void {
+    if (n.core !== null) return;
+    const inc = ++n.incarnation;
+    const st = n.disk.load();
+    if (!(st instanceof Promise)) return this.bootFrom(n, st);
+    st.then((s) => { if (n.incarnation === inc) this.bootFrom(n, s); }, (e: unknown) => { if (n.incarnation === inc) this.bootFailed(n, e); });
+  }
+
+  private bootFailed(n: SimNode, e: unknown): void {
+    // A storage that refuses to start (corruption) stays down: the operator's move, which the sim models as a wipe.
+    this.counters.add('refusedStarts');
+    this.checker.now = this.loop.now;
+    if (this.o.onRefusedStart === 'violation') this.checker.violations.push({ invariant: 'refused-start', detail: `${n.id}: ${String(e)}`, time: this.loop.now });
+    n.failed = true;
+    n.refused = true;
+  }
+
+  private bootFrom(n: SimNode, st: PersistentState): void {
     n.writing = false;
     n.scheduled = false;
-    const snap = n.disk.snapshot;
-    n.sm = snap === null ? this.emptyState(n.id) : { ...decodeState(snap.data), term: snap.meta.term, config: snap.meta.config };
-    const spare = !this.ids.includes(n.id);
+    n.failed = false;
+    n.refused = false;
+    const snap = st.snapshot;
+    n.sm = snap === null ? emptyKvState() : decodeKvState(snap.data);
+    n.config = snap === null ? this.initialConfig(n.wiped ? '' : n.id) : snap.meta.config;
     n.core = new RaftCore({
-      id: n.id, voters: spare ? [] : this.ids, prng: n.rng.fork(`boot-${n.incarnation}`), electionTicks: this.o.electionTicks,
-      heartbeatTicks: 1, preVote: this.o.preVote, checkQuorum: this.o.checkQuorum, maxMsgBytes: 4096, snapshotChunkBytes: 64,
-      hardState: n.disk.hardState, entries: n.disk.entries,
+      id: n.id, voters: this.startsAsVoter(n) ? this.ids : [], prng: n.rng.fork(`boot-${n.incarnation}`), electionTicks: this.o.electionTicks,
+      heartbeatTicks: 1, preVote: this.o.preVote, checkQuorum: this.o.checkQuorum, maxMsgBytes: this.o.maxMsgBytes, snapshotChunkBytes: 256,
+      readMode: this.readMode, hardState: st.hardState, entries: st.entries,
       ...(snap !== null ? { snapshot: { index: snap.meta.index, term: snap.meta.term, config: snap.meta.config, data: snap.data } } : {}),
     });
-    this.checker.restarted(n.id, n.disk.entries, snap?.meta.index ?? 0);
-    this.fabric.attach(n.id, (from, frame) => this.receive(n, from, frame));
+    this.checker.restarted(n.id, st.entries, snap?.meta.index ?? 0);
+    this.fabric.attach(n.id, (from, frame) => this.atNode(n, () => this.receive(n, from, frame)));
     this.scheduleTick(n, n.incarnation);
+  }
+
+  /** @internal Run `fn` at node `n` now, or when it resumes if paused. */
+  atNode(n: SimNode, fn: () => void): void {
+    if (n.paused !== null) n.paused.push(fn);
+    else fn();
   }
 
   private scheduleTick(n: SimNode, inc: number): void {
     this.loop.schedule(this.o.tickMs, () => {
-      if (n.core === null || n.incarnation !== inc) return;
-      n.core.tick();
-      this.kick(n);
+      if (n.incarnation !== inc) return;
+      this.atNode(n, () => {
+        if (n.core === null || n.incarnation !== inc) return;
+        for (let i = 0; i < n.tickScale; i++) n.core.tick();
+        this.kick(n);
+      });
       this.scheduleTick(n, inc);
     });
   }
@@ -169,21 +157,22 @@ export class RaftSim {
     try {
       msgs = decodeRaftFrame(frame);
     } catch {
-      this.counters.malformed!++;
+      this.counters.add('corruptRejected');
       return;
     }
     for (const m of msgs) if (m.from === from) n.core.step(m);
     this.kick(n);
   }
 
-  private kick(n: SimNode): void {
+  /** @internal Process the node's Ready soon (once its previous write completed). */
+  kick(n: SimNode): void {
     if (n.scheduled || n.writing || n.core === null) return;
     n.scheduled = true;
     const inc = n.incarnation;
-    this.loop.schedule(0, () => {
+    this.loop.schedule(0, () => this.atNode(n, () => {
       n.scheduled = false;
       if (n.incarnation === inc) this.processReady(n);
-    });
+    }));
   }
 
   private processReady(n: SimNode): void {
@@ -193,76 +182,81 @@ export class RaftSim {
     const commitAtReady = core.status().commitIndex;
     this.checker.now = this.loop.now;
     if (rd.softState?.role === 'leader') {
-      this.counters.leaderChanges!++;
+      this.counters.add('leaderChanges');
       this.checker.leader(n.id, rd.softState.term);
     }
-    this.checker.entries(n.id, rd.entries);
+    this.checkEntries(n, rd.entries, commitAtReady);
+    this.trace.append(this.loop.now, n.id, rd.softState?.role, rd.hardState?.term, commitAtReady, rd.entries.length, rd.messages.length, rd.committedEntries.length);
+    this.onPersist?.(n, rd);
     this.send(n.id, rd.messages);
     n.writing = true;
     const inc = n.incarnation;
-    const [lo, hi] = this.o.diskMs;
-    this.loop.schedule(lo + this.diskRng.next() * (hi - lo), () => {
-      if (n.incarnation !== inc || n.core === null) return;
-      this.completeWrite(n, rd, commitAtReady);
+    const done = (): void => this.atNode(n, () => {
+      if (n.incarnation === inc && n.core !== null) this.completeWrite(n, rd, commitAtReady);
     });
+    const fail = (e: unknown): void => { if (n.incarnation === inc) this.failStop(n, e); };
+    if (rd.snapshot !== null) {
+      const s = rd.snapshot;
+      n.disk.saveSnapshot({ meta: { index: s.index, term: s.term, config: s.config }, data: s.data }, s.index, s.discardLog, () => n.disk.save(rd.hardState, rd.entries, done, fail), fail);
+    } else {
+      n.disk.save(rd.hardState, rd.entries, done, fail);
+    }
+  }
+
+  /** Log Matching on new entries, and at most one uncommitted configuration change in a leader's log. */
+  private checkEntries(n: SimNode, entries: readonly Entry[], commit: number): void {
+    this.checker.entries(n.id, entries);
+    if (n.core?.currentRole !== 'leader' || !entries.some((e) => e.type === EntryType.Config)) return;
+    const pending = n.core.entries(commit + 1).filter((e) => e.type === EntryType.Config).length;
+    if (pending > 1) this.checker.violations.push({ invariant: 'one-uncommitted-config', detail: `${n.id} has ${pending} uncommitted configuration entries`, time: this.loop.now });
   }
 
   private completeWrite(n: SimNode, rd: Ready, commitAtTake: number): void {
     this.checker.now = this.loop.now;
-    if (rd.snapshot !== null) this.install(n, rd);
-    // An installed snapshot is committed by definition, even if the commit index seen at ready() was lower.
+    if (rd.snapshot !== null) this.installed(n, rd);
     const commitAtReady = rd.snapshot !== null ? Math.max(commitAtTake, rd.snapshot.index) : commitAtTake;
-    if (rd.hardState !== null) {
-      n.disk.hardState = rd.hardState;
-      this.checker.hardState(n.id, rd.hardState.term, rd.hardState.vote);
-    }
-    if (rd.entries.length > 0) {
-      const first = rd.entries[0]!.index;
-      n.disk.entries = n.disk.entries.filter((e) => e.index < first).concat(rd.entries);
-    }
+    if (rd.hardState !== null) this.checker.hardState(n.id, rd.hardState.term, rd.hardState.vote);
     this.send(n.id, rd.messagesAfterPersist);
     this.checker.commitIndex(n.id, commitAtReady);
     const fresh = rd.committedEntries.filter((e) => e.index > n.sm.index);
     this.checker.appliedEntries(n.id, fresh, commitAtReady);
-    for (const e of fresh) this.observeApplied(n, e);
+    for (const e of fresh) this.apply(n, e);
     n.core!.advance(rd);
     n.writing = false;
+    if (rd.readStates.length > 0) this.counters.add('readStates', rd.readStates.length);
+    this.observer?.readsReady(n, rd.readStates);
     this.kick(n);
   }
 
-  /** A snapshot from the leader: durable on the simulated disk, then the state machine restored from it. */
-  private install(n: SimNode, rd: Ready): void {
+  /** A snapshot from the leader is durable: restore the state machine from it. */
+  private installed(n: SimNode, rd: Ready): void {
     const s = rd.snapshot!;
-    const kept = !s.discardLog;
-    n.disk.snapshot = { meta: { index: s.index, term: s.term, config: s.config }, data: s.data };
-    n.disk.entries = s.discardLog ? [] : n.disk.entries.filter((e) => e.index > s.index);
-    const st = decodeState(s.data);
-    n.sm = { index: st.index, hash: st.hash, term: s.term, config: s.config };
-    this.counters.snapshotInstalls!++;
-    this.checker.snapshotInstalled(n.id, s.index, st.hash, kept);
+    n.sm = decodeKvState(s.data);
+    n.config = s.config;
+    this.counters.add('snapshotInstalls');
+    this.checker.snapshotInstalled(n.id, s.index, n.sm.hash, !s.discardLog);
   }
 
-  private observeApplied(n: SimNode, e: Entry): void {
+  private apply(n: SimNode, e: Entry): void {
     n.sm.index = e.index;
     n.sm.term = e.term;
     if (e.type === EntryType.Config) {
       const c = decodeConfig(e.data);
-      if (c !== null) n.sm.config = toStored(c);
+      if (c !== null) n.config = toStored(c);
     }
-    if (e.type !== EntryType.Normal) {
-      this.checker.stateHash(n.id, e.index, n.sm.hash);
-      return;
-    }
-    n.sm.hash = Math.imul(n.sm.hash ^ entryHash(e), 0x01000193) >>> 0;
+    if (e.type === EntryType.Normal) n.sm.hash = foldHash(n.sm.hash, entryHash(e));
     this.checker.stateHash(n.id, e.index, n.sm.hash);
-    const v = dec.decode(e.data);
-    const p = this.proposed.get(v);
-    if (p !== undefined && p.id === n.id && p.index === e.index && p.term === e.term) this.acked.add(v);
-    this.committedValues.add(v);
+    const cmd = e.type === EntryType.Normal ? decodeCommand(e.data) : null;
+    if (cmd === null) return;
+    const r = applyCommand(n.sm, cmd);
+    if (r.duplicate) this.counters.add('dedupedRetries');
+    this.observer?.applied(n, cmd.c, cmd.s, r.ok, e.index, e.term, r.duplicate);
   }
 
-  private send(from: NodeId, msgs: readonly Message[]): void {
+  /** @internal Encode and send messages, one frame per destination. */
+  send(from: NodeId, msgs: readonly Message[]): void {
     if (msgs.length === 0) return;
+    if (this.onSend !== null) this.onSend(this.nodes.find((n) => n.id === from)!, msgs);
     const byPeer = new Map<NodeId, Message[]>();
     for (const m of msgs) {
       const l = byPeer.get(m.to);
@@ -272,167 +266,123 @@ export class RaftSim {
     for (const [to, list] of byPeer) this.fabric.send(from, to, encodeRaftFrame(list));
   }
 
-  // ---- faults and clients -------------------------------------------------------
+  // ---- process faults -------------------------------------------------------------
 
-  private crash(n: SimNode): void {
+  /** @internal The process dies: memory lost, the disk's crash rules applied. */
+  crash(n: SimNode): void {
     if (n.core === null) return;
-    this.counters.crashes!++;
-    // Memory is lost; the disk keeps only completed writes.
+    this.counters.add('crashes');
+    this.harvest(n);
     n.core = null;
     n.incarnation++;
+    n.paused = null;
+    n.disk.crash();
     this.fabric.detach(n.id);
+    this.observer?.down(n);
   }
 
-  private faultAction(): void {
-    const r = this.faultRng.next();
-    const alive = this.nodes.filter((n) => n.core !== null);
-    const dead = this.nodes.filter((n) => n.core === null);
-    if (r < 0.25) {
-      this.fabric.heal();
-    } else if (r < 0.45) {
-      this.counters.partitions!++;
-      const shuffled = [...this.ids].sort(() => this.faultRng.next() - 0.5);
-      const cut = 1 + this.faultRng.int(this.ids.length - 1);
-      this.fabric.heal();
-      this.fabric.partition([shuffled.slice(0, cut), shuffled.slice(cut)]);
-    } else if (r < 0.6) {
-      const leader = alive.find((n) => n.core!.currentRole === 'leader');
-      if (leader) this.fabric.isolate(leader.id, this.ids);
-    } else if (r < 0.7 && alive.length > 0) {
-      this.crash(alive[this.faultRng.int(alive.length)]!);
-    } else if (r < 0.8 && alive.length > 0) {
-      this.takeSnapshot(alive[this.faultRng.int(alive.length)]!);
-    } else if (r < 0.85) {
-      this.reconfigure(alive);
-    } else if (r < 0.9) {
-      const leader = alive.find((n) => n.core!.currentRole === 'leader');
-      if (leader !== undefined && leader.core!.transferLeadership().ok) this.counters.transfers!++;
-      if (leader !== undefined) this.kick(leader);
-    } else if (dead.length > 0) {
-      this.counters.restarts!++;
-      this.boot(dead[this.faultRng.int(dead.length)]!);
-    }
+  private failStop(n: SimNode, e: unknown): void {
+    this.counters.add('failStops');
+    this.crash(n);
+    n.failed = true;
+    this.checker.now = this.loop.now;
+    if (!(e instanceof Error)) this.counters.add('storageErrors');
   }
 
-  /** A node snapshots its state machine at its applied index and compacts its log. */
-  private takeSnapshot(n: SimNode): void {
-    const core = n.core!;
-    const prev = n.disk.snapshot?.meta.index ?? 0;
-    if (n.sm.index <= prev) return;
-    const data = encodeState(n.sm.index, n.sm.hash);
-    const meta = { index: n.sm.index, term: n.sm.term, config: n.sm.config };
+  /** @internal Add a core's counters to the simulator's (before it is dropped, or at the end). */
+  harvest(n: SimNode): void {
+    if (n.core === null) return;
+    for (const [k, v] of Object.entries(n.core.counters)) this.counters.add(k, v);
+  }
+
+  /** @internal Crash and replace the disk with an empty one; the node restarts knowing no configuration. */
+  wipe(n: SimNode): void {
+    this.crash(n);
+    n.disk.wipe();
+    n.wiped = true;
+    n.failed = false;
+    n.refused = false;
+    this.counters.add('wipes');
+    this.checker.wiped(n.id);
+  }
+
+  /** @internal Stop running the node's events until {@link RaftSim.resume}. */
+  pause(n: SimNode): void {
+    if (n.core === null || n.paused !== null) return;
+    this.counters.add('pauses');
+    n.paused = [];
+  }
+
+  /** @internal Run the deferred events in order. */
+  resume(n: SimNode): void {
+    const q = n.paused;
+    n.paused = null;
+    if (q !== null) for (const fn of q) fn();
+  }
+
+  /** @internal A node snapshots its state machine at its applied index and compacts its log. */
+  takeSnapshot(n: SimNode): void {
+    const core = n.core;
+    if (core === null || n.sm.index <= core.status().snapshotIndex) return;
+    const meta = { index: n.sm.index, term: n.sm.term, config: n.config };
+    const data = encodeKvState(n.sm);
     const compactTo = Math.max(0, meta.index - this.o.trailingEntries);
-    n.disk.snapshot = { meta, data };
-    n.disk.entries = n.disk.entries.filter((e) => e.index > compactTo);
-    core.setSnapshot(meta.index, meta.term, meta.config, data);
-    core.compact(compactTo);
-    this.counters.snapshots!++;
+    const inc = n.incarnation;
+    n.disk.saveSnapshot({ meta, data }, compactTo, false, () => {
+      if (n.incarnation !== inc || n.core === null || n.core.status().snapshotIndex >= meta.index) return;
+      n.core.setSnapshot(meta.index, meta.term, meta.config, data);
+      n.core.compact(Math.min(compactTo, n.core.status().appliedIndex));
+      this.counters.add('snapshots');
+    }, (e) => { if (n.incarnation === inc) this.failStop(n, e); });
   }
 
-  /** On the leader: add a spare as a voter, or remove a voter (never reusing ids). */
-  private reconfigure(alive: SimNode[]): void {
-    const leader = alive.find((n) => n.core!.currentRole === 'leader');
-    if (leader === undefined) return;
-    const cfg = leader.core!.configuration();
-    const members = new Set([...cfg.voters, ...cfg.learners]);
-    const spare = this.nodes.find((n) => !members.has(n.id) && !cfg.removed.includes(n.id) && !this.ids.includes(n.id));
-    const change = spare !== undefined && this.faultRng.next() < 0.6
-      ? { addVoters: [spare.id] }
-      : cfg.voters.length > 3 ? { removeVoters: [cfg.voters[this.faultRng.int(cfg.voters.length)]!] } : null;
-    if (change === null) return;
-    if (leader.core!.changeMembership(change).ok) this.counters.configChanges!++;
-    this.kick(leader);
+  /** @internal Run one event, first letting async storage settle. Returns false when nothing is left. */
+  async step(): Promise<boolean> {
+    if (this.io > 0) await settleMicrotasks();
+    return this.loop.step();
   }
 
-  private propose(): void {
-    const alive = this.nodes.filter((n) => n.core !== null);
-    const leader = alive.find((n) => n.core!.currentRole === 'leader') ?? alive[this.clientRng.int(Math.max(1, alive.length))];
-    if (leader?.core == null) return;
-    const v = `v${this.nextValue++}`;
-    const r = leader.core.propose([{ data: enc.encode(v) }]);
-    if (r.ok && !r.forwarded) this.proposed.set(v, { id: leader.id, index: r.index, term: r.term });
-    this.kick(leader);
-  }
-
-  private scheduleEvery(meanMs: number, rng: Prng, fn: () => void, until: () => boolean): void {
-    this.loop.schedule(rng.next() * 2 * meanMs, () => {
-      if (until()) return;
-      fn();
-      this.scheduleEvery(meanMs, rng, fn, until);
-    });
-  }
-
-  // ---- running -------------------------------------------------------------------
-
-  /** Run the fault phase, then heal everything and check the cluster recovers. */
-  run(): RaftSimResult {
-    let faultPhase = true;
-    this.scheduleEvery(this.o.faultEveryMs, this.faultRng, () => this.faultAction(), () => !faultPhase);
-    this.scheduleEvery(this.o.proposeEveryMs, this.clientRng, () => this.propose(), () => !faultPhase);
-    const startEvents = this.loop.eventsRun;
-    while (this.loop.eventsRun - startEvents < this.o.steps && this.checker.violations.length === 0) {
-      if (!this.loop.step()) break;
+  /** @internal Run until virtual time `t`, or until `stop()` holds (time then stays where it stopped). */
+  async runUntil(t: number, stop: () => boolean = () => false): Promise<void> {
+    for (;;) {
+      if (this.io > 0) await settleMicrotasks();
+      if (stop()) return;
+      const next = this.loop.pendingAt();
+      if (next === undefined || next > t) break;
+      this.loop.step();
     }
-    faultPhase = false;
-    const healed = this.heal();
-    return this.result(healed);
+    this.loop.advanceTo(t);
   }
 
-  private heal(): { leader: boolean; converged: boolean } {
-    this.fabric.heal();
-    this.fabric.setDefaults({ drop: 0, duplicate: 0 });
-    for (const n of this.nodes) if (n.core === null) this.boot(n);
-    const maxElection = 2 * this.o.electionTicks * this.o.tickMs;
-    const leader = this.loop.runUntilTrue(() => this.nodes.some((n) => n.core?.currentRole === 'leader'), 2 * maxElection + 200);
-    // One more proposal after healing makes every earlier entry commit with it.
-    const l = this.nodes.find((n) => n.core?.currentRole === 'leader');
-    if (l) l.core!.propose([{ data: enc.encode('final') }]);
-    if (l) this.kick(l);
-    this.loop.runFor(this.o.healMs);
-    const members = this.members();
-    const commits = members.map((n) => n.core!.status().commitIndex);
-    const applied = members.map((n) => n.sm.index);
-    const converged = commits.every((c) => c === commits[0]) && applied.every((a) => a === commits[0]);
-    return { leader, converged };
+  /** The current leader (highest term), if any node thinks it leads. */
+  leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const n of this.nodes) {
+      if (n.core?.currentRole !== 'leader' || n.paused !== null) continue;
+      if (best === undefined || n.core.currentTerm > best.core!.currentTerm) best = n;
+    }
+    return best;
   }
 
   /** Nodes in the leader's configuration (removed nodes are left behind by design). */
-  private members(): SimNode[] {
-    const l = this.nodes.find((n) => n.core?.currentRole === 'leader') ?? this.nodes[0]!;
-    const cfg = l.core!.configuration();
-    const ids = new Set([...cfg.voters, ...cfg.learners]);
+  members(): SimNode[] {
+    const l = this.leader() ?? this.nodes.find((n) => n.core !== null && n.core.configuration().voters.length > 0) ?? this.nodes[0]!;
+    const cfg = l.core?.configuration() ?? l.config;
+    const ids = new Set([...cfg.voters, ...cfg.outgoing, ...cfg.learners]);
     return this.nodes.filter((n) => ids.has(n.id));
   }
-
-  /** Acknowledged values missing from what the cluster committed (applied hashes prove the prefix). */
-  private lostAcked(): string[] {
-    return [...this.acked].filter((v) => !this.committedValues.has(v));
-  }
-
-  private result(h: { leader: boolean; converged: boolean }): RaftSimResult {
-    const lost = this.lostAcked();
-    const violations = [...this.checker.violations];
-    if (lost.length > 0) violations.push({ invariant: 'acked-durable', detail: `acknowledged values missing: ${lost.slice(0, 5).join(', ')}`, time: this.loop.now });
-    const counters: Record<string, number> = { ...this.counters };
-    for (const n of this.nodes) for (const [k, v] of Object.entries(n.core!.counters)) counters[k] = (counters[k] ?? 0) + v;
-    return {
-      seed: this.o.seed, violations, events: this.loop.eventsRun, virtualMs: this.loop.now, acked: this.acked.size,
-      lostAcked: lost, leaderAfterHeal: h.leader, converged: h.converged, counters,
-      replay: `npm run sim -- --seed ${this.o.seed} --nodes ${this.o.nodes} --steps ${this.o.steps}`,
-    };
-  }
 }
 
-/** The simulated state machine's snapshot: applied index and state hash. */
-function encodeState(index: number, hash: number): Uint8Array {
-  const b = new Uint8Array(12);
-  const v = new DataView(b.buffer);
-  v.setFloat64(0, index);
-  v.setUint32(8, hash);
-  return b;
-}
-
-function decodeState(b: Uint8Array): { index: number; hash: number } {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { index: v.getFloat64(0), hash: v.getUint32(8) };
+function memoryDisk(sim: RaftSim, id: NodeId): NodeDisk {
+  const rng = sim.streams.disk(id);
+  return new MemoryDisk({
+    schedule: (ms, fn) => sim.loop.schedule(ms, fn),
+    latency: () => {
+      const [lo, hi] = sim.o.diskMs;
+      const f = sim.diskFaults;
+      return lo + rng.next() * (hi - lo) + (f.spikeRate > 0 && rng.next() < f.spikeRate ? f.spikeMs : 0);
+    },
+    failRate: () => sim.diskFaults.failRate,
+    rng,
+  });
 }

@@ -1,0 +1,94 @@
+/**
+ * Mutants for the simulator's own tests: copy `src/` to a temporary
+ * directory, apply one textual patch to one file, and import the simulator
+ * from the copy (vitest transforms TypeScript anywhere). The published bundle
+ * carries none of this: the mutation exists only in the copy.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One re-introduced bug: replace `find` (which must occur exactly once) in `file` (under src/). */
+export interface Mutant {
+  readonly name: string;
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+}
+
+const SRC = fileURLToPath(new URL('../../src', import.meta.url));
+
+/** The simulator modules of a mutated copy of src/. */
+export interface MutatedSim {
+  readonly sweep: typeof import('../../src/testing/sim/sweep.js').sweep;
+  readonly scenarioRun: typeof import('../../src/testing/sim/scenarios.js').scenarioRun;
+  readonly runSim: typeof import('../../src/testing/sim/run.js').runSim;
+  readonly passed: typeof import('../../src/testing/sim/run.js').passed;
+  /** Remove the copy. */
+  dispose(): void;
+}
+
+/** Copy src/, apply `m`, and import the simulator from the copy. Throws if the patch does not apply exactly once. */
+export async function loadMutant(m: Mutant): Promise<MutatedSim> {
+  const dir = mkdtempSync(join(tmpdir(), `qk-mutant-${m.name}-`));
+  cpSync(SRC, join(dir, 'src'), { recursive: true });
+  const path = join(dir, 'src', m.file);
+  const text = readFileSync(path, 'utf8');
+  const hits = text.split(m.find).length - 1;
+  if (hits !== 1) throw new Error(`mutant ${m.name}: expected the patch to match once in ${m.file}, got ${hits}`);
+  writeFileSync(path, text.replace(m.find, m.replace));
+  const sim = join(dir, 'src', 'testing', 'sim');
+  const sweepMod = (await import(join(sim, 'sweep.ts'))) as typeof import('../../src/testing/sim/sweep.js');
+  const scen = (await import(join(sim, 'scenarios.ts'))) as typeof import('../../src/testing/sim/scenarios.js');
+  const run = (await import(join(sim, 'run.ts'))) as typeof import('../../src/testing/sim/run.js');
+  return { sweep: sweepMod.sweep, scenarioRun: scen.scenarioRun, runSim: run.runSim, passed: run.passed, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The seven bugs of issue 3, each a one-place patch. */
+export const MUTANTS = {
+  noBlankEntry: {
+    name: 'no-blank-entry', file: 'raft/core/raft.ts',
+    find: 'this.appendEntries([{ term: this.term, index: this.log.lastIndex() + 1, type: EntryType.Noop, data: new Uint8Array(0) }]);',
+    replace: '',
+  },
+  ackBeforeFsync: {
+    name: 'ack-before-fsync', file: 'raft/core/follower.ts',
+    find: 'r.sendAfterPersist(appResp(r, m.from, lastNew, false));', replace: 'r.send(appResp(r, m.from, lastNew, false));',
+  },
+  forgetVote: {
+    name: 'forget-vote', file: 'raft/core/raft.ts',
+    find: `    if (term !== this.term) {
+      this.term = term;
+      this.vote = null;
+    }`,
+    replace: `    this.term = term;
+    this.vote = null;`,
+  },
+  localReads: {
+    name: 'local-reads', file: 'raft/core/raft.ts',
+    find: `  readIndex(ctx: number): ReadIndexResult {
+    if (this.role === 'leader') {`,
+    replace: `  readIndex(ctx: number): ReadIndexResult {
+    if (this.role !== 'precandidate') {
+      this.readStates.push({ index: this.log.committed, ctx });
+      return { ok: true };
+    }
+    if (this.role === 'leader') {`,
+  },
+  commitOldTerm: {
+    name: 'commit-old-term', file: 'raft/core/leader.ts',
+    find: 'if (idx <= r.log.committed || r.log.term(idx) !== r.term) return false;',
+    replace: 'if (idx <= r.log.committed) return false;',
+  },
+  noCheckQuorum: {
+    name: 'no-check-quorum', file: 'raft/core/raft.ts',
+    find: 'if (this.opts.checkQuorum && !this.checkQuorumActive()) {',
+    replace: 'if (false && this.opts.checkQuorum && !this.checkQuorumActive()) {',
+  },
+  truncateAtCorruption: {
+    name: 'truncate-at-corruption', file: 'storage/file/recovery.ts',
+    find: 'const where = last ? ',
+    replace: 'if (end > 0) return { records, tear: { kind: \'truncate\', at: end } };\n  const where = last ? ',
+  },
+} as const satisfies Record<string, Mutant>;
