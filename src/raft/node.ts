@@ -89,6 +89,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly origin: string;
   private lastApplied = 0;
   private tickNow = 0;
+  private lastTickAt = 0;
   private savedHard: HardState = { term: 0, vote: null, commit: 0 };
   private unsavedHard: HardState | null = null;
   private appliedTerm = 0;
@@ -179,6 +180,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.lifecycle !== 'starting') return;
     this.lifecycle = 'running';
     this.tickNow = this.o.clock.now();
+    this.lastTickAt = this.tickNow;
     this.armTick();
     this.scheduleReady();
   }
@@ -254,6 +256,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   read(): Promise<void> {
     const core = this.core;
     if (this.lifecycle !== 'running' || core === null) return Promise.reject(new StoppedError('The node is not running', { definite: true }));
+    // A lease is judged on current time: count any ticks a pause swallowed first.
+    if (this.o.readMode === 'lease') this.syncTicks();
     return new Promise<void>((resolve, reject) => {
       const ctx = ++this.readCtx;
       this.reads.add(ctx, { resolve, reject, deadline: this.o.clock.now() + this.o.requestTimeoutMs });
@@ -475,15 +479,31 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private onTick(): void {
     if (this.lifecycle !== 'running' || this.core === null) return;
-    this.core.tick();
-    const now = this.o.clock.now();
-    this.tickNow = now;
+    this.syncTicks();
+    const now = this.tickNow;
     this.proposals.expire(now);
     this.reads.expire(now);
     this.configWaiters.expire(now);
     this.checkCatchUps();
     this.scheduleReady();
     this.armTick();
+  }
+
+  /**
+   * Give the core one tick per tick interval that passed on the clock. After
+   * a pause (GC, SIGSTOP, a suspended VM) the timer fires once, but the time
+   * passed counts: a leader's lease and CheckQuorum must see it.
+   */
+  private syncTicks(): void {
+    const core = this.core!;
+    const now = this.o.clock.now();
+    const interval = this.o.tickIntervalMs;
+    // Bounded: a long pause needs no more ticks than it takes every timeout to expire.
+    const due = Math.min(Math.floor((now - this.lastTickAt) / interval), 4 * this.o.electionTicks);
+    for (let i = 0; i < due; i++) core.tick();
+    if (due > 0) this.lastTickAt = now - ((now - this.lastTickAt) % interval);
+    if (now - this.lastTickAt > 4 * this.o.electionTicks * interval) this.lastTickAt = now;
+    this.tickNow = now;
   }
 
   private onMessage(m: Parameters<RaftCore['step']>[0]): void {

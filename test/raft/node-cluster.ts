@@ -1,4 +1,5 @@
 /** Multi-node RaftNode clusters on MemoryNetwork and virtual time, for tests. */
+import type { Clock } from '../../src/clock.js';
 import { RaftNode } from '../../src/raft/node.js';
 import type { RaftNodeOptions } from '../../src/raft/options.js';
 import type { StateMachine } from '../../src/raft/state-machine.js';
@@ -33,6 +34,7 @@ export class NodeCluster {
   readonly storages = new Map<string, MemoryStorage>();
   readonly machines = new Map<string, LogMachine>();
   private restarts = 0;
+  private readonly clocks = new Map<string, Clock>();
   private readonly joinOpts = new Map<string, Partial<RaftNodeOptions<number>>>();
 
   constructor(
@@ -65,13 +67,19 @@ export class NodeCluster {
       transport: this.net.transport(id),
       storage: this.storages.get(id)!,
       stateMachine: sm,
-      clock: this.clock,
+      clock: this.clocks.get(id) ?? this.clock,
       seed: this.seed * 1000 + this.ids.indexOf(id) + 100 * this.restarts,
       ...this.extra,
       ...more,
     });
     this.nodes.set(id, node);
     return node;
+  }
+
+  /** Recreate a not-yet-started node with another clock (for clock faults). */
+  replaceClock(id: string, clock: Clock): RaftNode<number> {
+    this.clocks.set(id, clock);
+    return this.create(id);
   }
 
   node(id: string): RaftNode<number> {
