@@ -7,7 +7,7 @@ export { createFileStorage } from './node/file-storage.js';
 export { TcpTransport } from './node/tcp/transport.js';
 export type { TcpTransportEvents, TcpTransportStats } from './node/tcp/transport.js';
 export { TCP_TRANSPORT_DEFAULTS } from './node/tcp/options.js';
-export type { TcpTransportOptions } from './node/tcp/options.js';
+export type { TcpTransportOptions, DefaultedTcpOptions } from './node/tcp/options.js';
 export { commonNameOf } from './node/tcp/tls.js';
 export type { TcpTlsOptions, Pem } from './node/tcp/tls.js';
 export { TCP_PROTOCOL_VERSION } from './node/tcp/handshake.js';

@@ -25,8 +25,20 @@ export interface KvExtensionContext {
 
 /** What an extension's `apply` returns: a plain-data value, or an error (nothing written). */
 export type KvExtensionOutcome =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly code: KvErrorCode; readonly message: string };
+  | {
+      /** Applied: the extension's writes are made. */
+      readonly ok: true;
+      /** Returned to the caller as the `value` of the `ext` result. */
+      readonly value: unknown;
+    }
+  | {
+      /** Refused: the extension's writes are discarded. */
+      readonly ok: false;
+      /** Error code of the `error` result. */
+      readonly code: KvErrorCode;
+      /** Human-readable detail of the `error` result. */
+      readonly message: string;
+    };
 
 /**
  * A deterministic command handler plugged into a {@link KvStateMachine}.

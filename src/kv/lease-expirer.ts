@@ -21,7 +21,7 @@ export interface LeaseExpirerOptions {
 }
 
 /** Defaults of {@link LeaseExpirerOptions}. */
-export const LEASE_EXPIRER_DEFAULTS = Object.freeze({ intervalMs: 250 });
+export const LEASE_EXPIRER_DEFAULTS: Readonly<Required<Pick<LeaseExpirerOptions, 'intervalMs'>>> = Object.freeze({ intervalMs: 250 });
 
 /**
  * Run one on every node that can become leader; only the current leader

@@ -25,7 +25,7 @@ export interface KvStateMachineOptions {
 }
 
 /** Defaults of {@link KvStateMachineOptions}. */
-export const KV_STATE_MACHINE_DEFAULTS = Object.freeze({
+export const KV_STATE_MACHINE_DEFAULTS: Readonly<Required<Pick<KvStateMachineOptions, 'sessionTtlMs' | 'maxHistoryEvents' | 'maxLeaseTtlMs'>>> = Object.freeze({
   sessionTtlMs: 300_000,
   maxHistoryEvents: 10_000,
   maxLeaseTtlMs: 86_400_000,
@@ -85,7 +85,7 @@ export interface KvClientOptions {
 }
 
 /** Defaults of {@link KvClientOptions}. */
-export const KV_CLIENT_DEFAULTS = Object.freeze({
+export const KV_CLIENT_DEFAULTS: Readonly<Required<Pick<KvClientOptions, 'requestTimeoutMs' | 'leaderWaitMs' | 'maxKeyLength' | 'maxValueBytes' | 'sessions'>>> = Object.freeze({
   requestTimeoutMs: 5000,
   leaderWaitMs: 400,
   maxKeyLength: 1024,

@@ -79,7 +79,12 @@ export class KvStateMachine implements StateMachine<KvResult> {
   }
 
   /** Number of leases and sessions held (for status pages and tests). */
-  get counts(): { readonly leases: number; readonly sessions: number } {
+  get counts(): {
+    /** Leases granted and not yet revoked or expired. */
+    readonly leases: number;
+    /** Client sessions open and not yet expired. */
+    readonly sessions: number;
+  } {
     return { leases: this.leases.size, sessions: this.sessions.size };
   }
 

@@ -239,7 +239,12 @@ export interface ErrorResult {
   /** The store's revision (unchanged by the command). */
   readonly revision: number;
   /** With `COMPACTED`: the requested revision and the compacted one. */
-  readonly compacted?: { readonly requested: number; readonly at: number };
+  readonly compacted?: {
+    /** The revision the command asked for. */
+    readonly requested: number;
+    /** The store's compacted revision: revisions at or below it are gone. */
+    readonly at: number;
+  };
 }
 
 /** Every result `KvStateMachine.apply` returns. */

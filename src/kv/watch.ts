@@ -57,6 +57,7 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
     if (signal?.aborted === true) this.close();
   }
 
+  /** The watcher is its own iterator, so `for await (const ev of watcher)` works. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -62,7 +62,11 @@ export class LivenessTracker implements LivenessSource {
 
 /** The part of `RaftNode.status()` manager status is derived from. */
 export type RaftView = Pick<RaftStatus, 'id' | 'role' | 'leaderId' | 'running'> & {
-  readonly progress?: Readonly<Record<NodeId, { readonly recentActive?: boolean }>> | null;
+  /** On the leader: each member's replication progress; null or absent elsewhere. */
+  readonly progress?: Readonly<Record<NodeId, {
+    /** Heard from recently (see {@link MemberProgress.recentActive}); decides `reachable` when there is no liveness source. */
+    readonly recentActive?: boolean;
+  }>> | null;
 };
 
 /**

@@ -38,7 +38,7 @@ export interface MembershipStoreOptions {
 }
 
 /** Defaults of {@link MembershipStoreOptions}. */
-export const MEMBERSHIP_STORE_DEFAULTS = Object.freeze({ reachableWithinMs: 1000 });
+export const MEMBERSHIP_STORE_DEFAULTS: Readonly<Required<Pick<MembershipStoreOptions, 'reachableWithinMs'>>> = Object.freeze({ reachableWithinMs: 1000 });
 
 /** Options of `remove`. */
 export interface RemoveOptions {

@@ -57,7 +57,12 @@ export class FsError extends Error {
  * catch (e) { if (isFsError(e, 'ENOENT')) return null; throw e; }
  * ```
  */
-export function isFsError(e: unknown, code?: FsErrorCode): e is { code: string; message: string } {
+export function isFsError(e: unknown, code?: FsErrorCode): e is {
+  /** Node-style error code (`ENOENT`, `EIO`, …); any string, as Node has codes beyond {@link FsErrorCode}. */
+  code: string;
+  /** The error's message. */
+  message: string;
+} {
   if (typeof e !== 'object' || e === null || typeof (e as { code?: unknown }).code !== 'string') return false;
   return code === undefined || (e as { code: string }).code === code;
 }

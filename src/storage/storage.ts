@@ -18,6 +18,7 @@ export interface SnapshotMeta {
 
 /** A state machine snapshot with its position. */
 export interface StoredSnapshot {
+  /** Where the snapshot sits in the log, and the configuration in force there. */
   readonly meta: SnapshotMeta;
   /** The state machine's serialized state at `meta.index`. */
   readonly data: Uint8Array;

@@ -57,7 +57,18 @@ export class PacketFabric<T> {
   private defaults: LinkFaults;
   private corrupter: Corrupter<T> = corruptBytes;
   /** Counters: sent, delivered, dropped (by fault or cut), duplicated, corrupted. */
-  readonly stats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, corrupted: 0 };
+  readonly stats = {
+    /** Packets passed to {@link PacketFabric.send}, lost or not. */
+    sent: 0,
+    /** Packet copies handed to the receiving endpoint's handler. */
+    delivered: 0,
+    /** Packets lost: cut link (at send or in flight), drop fault, or no endpoint attached at delivery. */
+    dropped: 0,
+    /** Packets the duplicate fault scheduled a second time. */
+    duplicated: 0,
+    /** Copies changed in flight by the corrupter. */
+    corrupted: 0,
+  };
 
   constructor(
     private readonly clock: Clock,

@@ -88,7 +88,16 @@ export class MemoryNetwork {
   }
 
   /** Counters of the underlying fabric. */
-  get stats(): Readonly<{ sent: number; delivered: number; dropped: number; duplicated: number }> {
+  get stats(): Readonly<{
+    /** Frames passed to the fabric, lost or not. */
+    sent: number;
+    /** Frame copies handed to the receiving endpoint. */
+    delivered: number;
+    /** Frames lost: cut link (at send or in flight), drop fault, or no endpoint attached at delivery. */
+    dropped: number;
+    /** Frames the duplicate fault delivered a second time. */
+    duplicated: number;
+  }> {
     return this.fabric.stats;
   }
 

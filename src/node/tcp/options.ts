@@ -49,8 +49,12 @@ export interface TcpTransportOptions {
   random?: () => number;
 }
 
+/** The options {@link TCP_TRANSPORT_DEFAULTS} gives values for. */
+export type DefaultedTcpOptions = 'host' | 'port' | 'maxFrameBytes' | 'chunkBytes' | 'maxQueueBytes' | 'maxQueueFrames' | 'maxConnections'
+  | 'handshakeTimeoutMs' | 'backoffBaseMs' | 'backoffMaxMs';
+
 /** Defaults of {@link TcpTransportOptions}. */
-export const TCP_TRANSPORT_DEFAULTS = Object.freeze({
+export const TCP_TRANSPORT_DEFAULTS: Readonly<Required<Pick<TcpTransportOptions, DefaultedTcpOptions>>> = Object.freeze({
   host: '127.0.0.1',
   port: 0,
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,

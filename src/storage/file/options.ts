@@ -20,7 +20,7 @@ export interface FileStorageOptions {
 }
 
 /** Defaults of {@link FileStorageOptions}. */
-export const FILE_STORAGE_DEFAULTS = Object.freeze({
+export const FILE_STORAGE_DEFAULTS: Readonly<Required<Pick<FileStorageOptions, 'segmentBytes' | 'maxRecordBytes'>>> = Object.freeze({
   segmentBytes: 64 * 1024 * 1024,
   maxRecordBytes: 256 * 1024 * 1024,
 });

@@ -12,13 +12,46 @@ export type KvValue = string | number | null;
 export type KvBase = Omit<HistoryOp, 'kind' | 'input' | 'output'>;
 
 /** Read the key; `output` is the value seen (`null`: absent). */
-export type KvRead = KvBase & { kind: 'read'; input?: undefined; output?: KvValue };
+export type KvRead = KvBase & {
+  /** Discriminant. */
+  kind: 'read';
+  /** None. */
+  input?: undefined;
+  /** The value read (`null` or absent: the key was absent). */
+  output?: KvValue;
+};
 /** Write `input` to the key. */
-export type KvWrite = KvBase & { kind: 'write'; input: KvValue; output?: undefined };
+export type KvWrite = KvBase & {
+  /** Discriminant. */
+  kind: 'write';
+  /** The value written (`null`: same as a delete). */
+  input: KvValue;
+  /** None. */
+  output?: undefined;
+};
 /** If the key holds `input.expected`, set it to `input.value`; `output` says whether it did. */
-export type KvCas = KvBase & { kind: 'cas'; input: { expected: KvValue; value: KvValue }; output?: boolean };
+export type KvCas = KvBase & {
+  /** Discriminant. */
+  kind: 'cas';
+  /** The expectation and the new value. */
+  input: {
+    /** The value the key must hold (`null`: absent). */
+    expected: KvValue;
+    /** The value set if it does (`null`: delete). */
+    value: KvValue;
+  };
+  /** Whether it set the value. */
+  output?: boolean;
+};
 /** Delete the key. */
-export type KvDelete = KvBase & { kind: 'delete'; input?: undefined; output?: undefined };
+export type KvDelete = KvBase & {
+  /** Discriminant. */
+  kind: 'delete';
+  /** None. */
+  input?: undefined;
+  /** None. */
+  output?: undefined;
+};
 
 /** One operation of a KV history. */
 export type KvOp = KvRead | KvWrite | KvCas | KvDelete;

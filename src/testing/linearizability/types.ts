@@ -42,7 +42,17 @@ export interface HistoryOp<I = unknown, O = unknown> {
 }
 
 /** The result of applying one operation to a model state. */
-export type StepResult<S> = { legal: true; nextState: S } | { legal: false };
+export type StepResult<S> =
+  | {
+      /** The operation's output is possible in this state. */
+      legal: true;
+      /** The state after the operation. */
+      nextState: S;
+    }
+  | {
+      /** The operation's output is impossible in this state. */
+      legal: false;
+    };
 
 /**
  * A sequential specification of one key's object (a register, a queue, …).

@@ -81,7 +81,16 @@ export class SimDisk implements FileSystem {
   private readonly scripted = new Map<DiskFaultOp, FsErrorCode[]>();
   private dead = false;
   /** Counters for coverage and reports. */
-  readonly stats = { writes: 0, syncs: 0, syncSpikes: 0, failures: 0 };
+  readonly stats = {
+    /** Content changes applied (write, append, truncate). */
+    writes: 0,
+    /** Syncs and directory syncs started, failing ones included. */
+    syncs: 0,
+    /** Syncs that took `syncSpikeMs` longer. */
+    syncSpikes: 0,
+    /** Operations failed by an injected or scripted error, or ENOSPC. */
+    failures: 0,
+  };
 
   constructor(options: SimDiskOptions) {
     this.clock = options.clock;

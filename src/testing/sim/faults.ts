@@ -24,7 +24,10 @@ export class SimStreams {
   private readonly root: Prng;
   private readonly cache = new Map<string, Prng>();
 
-  constructor(readonly seed: number | string) {
+  constructor(
+    /** The seed every stream derives from. */
+    readonly seed: number | string,
+  ) {
     this.root = createPrng(seed);
   }
 
@@ -69,36 +72,91 @@ export class SimStreams {
 /** The parameters of each fault kind. Rates are probabilities; times are virtual milliseconds. */
 export interface FaultParams {
   /** Drop packets on every link. */
-  drop: { rate: number };
+  drop: {
+    /** Probability a packet is dropped (up to 4× that, capped at 0.5, on about one link in five). */
+    rate: number;
+  };
   /** Deliver packets twice. */
-  duplicate: { rate: number };
+  duplicate: {
+    /** Probability a packet is delivered twice (up to 4× that, capped at 0.3, on about one link in five). */
+    rate: number;
+  };
   /** Spread delays so packets overtake each other. */
-  reorder: { maxDelayMs: number };
+  reorder: {
+    /** Longest one-way delay, ms (never below the upper bound of `delayMs`); about one link in five gets up to 4× that. */
+    maxDelayMs: number;
+  };
   /** Corrupt packets in flight (the codec must reject them). */
-  corrupt: { rate: number };
+  corrupt: {
+    /** Probability a delivered copy is corrupted (up to 4× that, capped at 0.1, on about one link in five). */
+    rate: number;
+  };
   /** Apply a topology now and then, healing it after a while. */
-  partition: { everyMs: number; forMs: number; topologies: TopologyName[] };
+  partition: {
+    /** Mean time between partitions, ms (uniform in [0, 2×]). */
+    everyMs: number;
+    /** Mean time a partition lasts before the network heals, ms (uniform in [0, 2×]). */
+    forMs: number;
+    /** Topologies to pick from (empty: all); about one partition in four isolates the leader instead. */
+    topologies: TopologyName[];
+  };
   /** Crash a node (losing what was not synced) and restart it later. */
-  crash: { everyMs: number; downMs: number };
+  crash: {
+    /** Mean time between crashes, ms (uniform in [0, 2×]). */
+    everyMs: number;
+    /** Mean time a crashed node stays down, ms (uniform in [0, 2×]). */
+    downMs: number;
+  };
   /** Pause a node (no ticks, no delivery) and resume it. */
-  pause: { everyMs: number; forMs: number };
+  pause: {
+    /** Mean time between pauses, ms (uniform in [0, 2×]). */
+    everyMs: number;
+    /** Mean time a pause lasts, ms (uniform in [0, 2×]). */
+    forMs: number;
+  };
   /** Wipe a crashed node's disk before its restart. */
-  wipe: { everyMs: number };
+  wipe: {
+    /** Mean time between wipes, ms (uniform in [0, 2×]). */
+    everyMs: number;
+  };
   /** Skew or jump a node's clock. */
-  'clock-skew': { everyMs: number; maxSkewMs: number };
+  'clock-skew': {
+    /** Mean time between skews, ms (uniform in [0, 2×]). */
+    everyMs: number;
+    /** How far a node's clock gets ahead, ms; turned into ticks (at least 1, at most 3 election timeouts) run fast or at once. */
+    maxSkewMs: number;
+  };
   /** Fail disk writes and syncs with EIO. */
-  'disk-eio': { writeRate: number; syncRate: number };
+  'disk-eio': {
+    /** Probability a write fails; only the sum with `syncRate` is used (per save on the idealized disk, half each for writes and syncs on a `SimDisk`). */
+    writeRate: number;
+    /** Probability a sync fails; only the sum with `writeRate` is used (see `writeRate`). */
+    syncRate: number;
+  };
   /** Give disks a small capacity, so writes fail with ENOSPC. */
-  'disk-full': { capacityBytes: number };
+  'disk-full': {
+    /** Capacity of each node's disk, bytes (only `storage: 'file'` has a capacity). */
+    capacityBytes: number;
+  };
   /** Make some syncs slow. */
-  'sync-spike': { rate: number; spikeMs: number };
+  'sync-spike': {
+    /** Probability a save (idealized disk) or a sync (`SimDisk`) is slow. */
+    rate: number;
+    /** Extra latency of a slow one, ms. */
+    spikeMs: number;
+  };
 }
 
 /** A fault kind. */
 export type FaultKind = keyof FaultParams;
 
 /** One enabled fault kind with its intensity. */
-export type FaultSpec = { [K in FaultKind]: { kind: K } & FaultParams[K] }[FaultKind];
+export type FaultSpec = {
+  [K in FaultKind]: {
+    /** Which fault. */
+    kind: K;
+  } & FaultParams[K];
+}[FaultKind];
 
 /** The faults one seed runs with. */
 export interface FaultPlan {

@@ -9,8 +9,11 @@ import type { Entry, NodeId } from '../../raft/core/types.js';
 
 /** One broken invariant. */
 export interface Violation {
+  /** Which invariant: `election-safety`, `log-matching`, `linearizability`, `scenario:<name>`, … */
   readonly invariant: string;
+  /** What was seen, naming the nodes and indexes involved. */
   readonly detail: string;
+  /** Virtual time it was detected, ms. */
   readonly time: number;
 }
 
@@ -54,6 +57,7 @@ class MirrorLog {
 
 /** Accumulates observations from every node and reports violations. */
 export class InvariantChecker {
+  /** Violations found; the checker's own checks record at most 100, the simulator and clients add theirs. */
   readonly violations: Violation[] = [];
   private readonly leaderOfTerm = new Map<number, NodeId>();
   private readonly votes = new Map<string, NodeId>();
@@ -68,6 +72,7 @@ export class InvariantChecker {
   private readonly applied: number[] = [0];
   private readonly appliedUpTo = new Map<NodeId, number>();
   private readonly stateHashes = new Map<number, number>();
+  /** Virtual time stamped on the violations the checker records, ms; the simulator sets it before each observation. */
   now = 0;
 
   private fail(invariant: string, detail: string): void {

@@ -61,7 +61,7 @@ export interface RaftSimOptions {
 export type ResolvedSimOptions = Required<Omit<RaftSimOptions, 'plan'>> & { plan: FaultPlan | undefined };
 
 /** Defaults of {@link RaftSimOptions}. */
-export const RAFT_SIM_DEFAULTS = Object.freeze({
+export const RAFT_SIM_DEFAULTS: Readonly<Required<Omit<RaftSimOptions, 'seed' | 'plan'>>> = Object.freeze({
   nodes: 3, steps: 5000, delayMs: [1, 10] as const, diskMs: [0, 5] as const, tickMs: 10, electionTicks: 10, healMs: 3000, preVote: true,
   checkQuorum: true, spares: 2, trailingEntries: 10, clients: 3, keys: 3, thinkMs: 10, opTimeoutMs: 1000, retryWrites: false,
   readMode: 'auto' as 'index' | 'lease' | 'auto', storage: 'memory' as 'memory' | 'file', adminEveryMs: 300, onRefusedStart: 'wipe' as 'wipe' | 'violation',

@@ -287,7 +287,12 @@ export const SCENARIO_COVERAGE: Readonly<Record<string, readonly string[]>> = Ob
 });
 
 /** Run one seed of a named scenario; `ok` also covers its expected outcome. */
-export async function scenarioRun(name: string, base: RaftSimOptions): Promise<{ result: RaftSimResult; ok: boolean }> {
+export async function scenarioRun(name: string, base: RaftSimOptions): Promise<{
+  /** The run's result; an unmet expectation is added to its violations. */
+  result: RaftSimResult;
+  /** The run passed ({@link passed}) and the scenario's expectation held. */
+  ok: boolean;
+}> {
   const sc = SCENARIOS[name];
   if (sc === undefined) throw new Error(`unknown scenario ${name}`);
   const nodes = sc.nodes ?? base.nodes ?? 3;

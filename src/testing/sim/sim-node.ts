@@ -40,14 +40,21 @@ export interface NodeDisk extends DurableLog {
 
 /** A simulated node. */
 export interface SimNode {
+  /** The node's id. */
   readonly id: NodeId;
+  /** The running process, or null while the node is down. */
   core: RaftCore | null;
+  /** Its storage; outlives crashes. */
   disk: NodeDisk;
+  /** Its replica's state, as of the last applied entry. */
   sm: SimKvState;
   /** Configuration in force at the applied index. */
   config: SnapshotConfig;
+  /** A Ready is being persisted; the next one waits for it. */
   writing: boolean;
+  /** A Ready-processing event is already queued. */
   scheduled: boolean;
+  /** Bumped at every boot and crash; callbacks of an earlier incarnation are ignored. */
   incarnation: number;
   /** Deferred events while paused, or null when running. */
   paused: (() => void)[] | null;
@@ -59,7 +66,7 @@ export interface SimNode {
   failed: boolean;
   /** Its storage refused to start (corruption): it needs a wipe. */
   refused: boolean;
-  /** Read contexts answered with their read index, waiting for the apply to catch up. */
+  /** The node's timer-jitter stream; each boot forks the core's PRNG from it. */
   readonly rng: Prng;
 }
 
