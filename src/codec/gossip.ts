@@ -1,0 +1,159 @@
+/**
+ * Gossip wire messages: a discriminated union, encoded as compact arrays
+ * `[tag, ...fields]` inside a versioned envelope
+ * `[version, clusterId, fromId, [message, ...]]`. Numeric tags are only ever
+ * appended, never reused. Every decoded field is validated here, so the
+ * gossip core only ever sees well-typed, range-checked values.
+ * @module
+ */
+import { DecodeError } from '../errors.js';
+import { decodeValue, encodeValue } from './msgpack.js';
+import { arr, bool, bytes, fail, id, intIn, str, uint } from './validate.js';
+
+/** Envelope version written by this build. */
+export const GOSSIP_WIRE_VERSION = 1;
+
+/** Direct probe. `target` is the id the sender means to reach (an address may have been reused). */
+export interface PingMsg { t: 'ping'; seq: number; target: string }
+/** Answer to a ping. */
+export interface AckMsg { t: 'ack'; seq: number }
+/** A relay's "I asked, the target did not answer" (Lifeguard). */
+export interface NackMsg { t: 'nack'; seq: number }
+/** Ask a relay to probe `target` at `addr` on the sender's behalf. */
+export interface PingReqMsg { t: 'pingReq'; seq: number; target: string; addr: string }
+/** A member is alive at an incarnation, with its address and metadata. */
+export interface AliveMsg { t: 'alive'; id: string; inc: number; addr: string; meta: Uint8Array }
+/** `by` suspects `id` at `inc`. */
+export interface SuspectMsg { t: 'suspect'; id: string; inc: number; by: string }
+/** `id` is dead (or left, when `left`) at `inc`, as declared by `by`. */
+export interface DeadMsg { t: 'dead'; id: string; inc: number; by: string; left: boolean }
+/** One fragment of a user broadcast. */
+export interface UserMsg { t: 'user'; origin: string; mid: number; idx: number; total: number; data: Uint8Array }
+/** One entry of a member's user key/value table; `value === null` is a tombstone. */
+export interface KvMsg { t: 'kv'; owner: string; key: string; ver: number; value: Uint8Array | null }
+/**
+ * Anti-entropy request: "send me what changed in your table since `since`
+ * (a sequence in your log with epoch `sinceEpoch`)". The sender's own log
+ * position comes along so the reply can ask for the sender's changes too.
+ */
+export interface SyncReqMsg { t: 'syncReq'; epoch: number; seq: number; since: number; sinceEpoch: number; reply: boolean }
+/** Anti-entropy answer header; the records follow as ordinary update messages. */
+export interface SyncRespMsg { t: 'syncResp'; epoch: number; seq: number; more: boolean }
+
+/** Updates that spread by piggybacking and by anti-entropy. */
+export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg;
+/** Every gossip message. */
+export type GossipMsg = PingMsg | AckMsg | NackMsg | PingReqMsg | SyncReqMsg | SyncRespMsg | UpdateMsg;
+
+/** A decoded packet: who sent it, for which cluster, and its messages. */
+export interface GossipEnvelope { clusterId: string; from: string; msgs: GossipMsg[] }
+
+/** Limits applied while decoding. */
+export interface GossipDecodeLimits {
+  /** Largest accepted packet in bytes. */
+  maxPacketBytes: number;
+  /** Largest metadata blob. */
+  maxMetaBytes: number;
+}
+
+const TAG = { ping: 1, ack: 2, nack: 3, pingReq: 4, alive: 5, suspect: 6, dead: 7, user: 8, syncReq: 9, syncResp: 10, kv: 11 } as const;
+
+function toWire(m: GossipMsg): unknown[] {
+  switch (m.t) {
+    case 'ping': return [TAG.ping, m.seq, m.target];
+    case 'ack': return [TAG.ack, m.seq];
+    case 'nack': return [TAG.nack, m.seq];
+    case 'pingReq': return [TAG.pingReq, m.seq, m.target, m.addr];
+    case 'alive': return [TAG.alive, m.id, m.inc, m.addr, m.meta];
+    case 'suspect': return [TAG.suspect, m.id, m.inc, m.by];
+    case 'dead': return [TAG.dead, m.id, m.inc, m.by, m.left];
+    case 'user': return [TAG.user, m.origin, m.mid, m.idx, m.total, m.data];
+    case 'kv': return [TAG.kv, m.owner, m.key, m.ver, m.value];
+    case 'syncReq': return [TAG.syncReq, m.epoch, m.seq, m.since, m.sinceEpoch, m.reply];
+    case 'syncResp': return [TAG.syncResp, m.epoch, m.seq, m.more];
+  }
+}
+
+/** Encode one packet (plaintext; the driver encrypts it). */
+export function encodeGossipPacket(clusterId: string, from: string, msgs: readonly GossipMsg[]): Uint8Array {
+  return encodeValue([GOSSIP_WIRE_VERSION, clusterId, from, msgs.map(toWire)]);
+}
+
+/** Decode and validate one packet; throws {@link DecodeError} on any malformed field. */
+export function decodeGossipPacket(buf: Uint8Array, limits: GossipDecodeLimits): GossipEnvelope {
+  const top = arr(decodeValue(buf, limits.maxPacketBytes), 'packet', 4);
+  if (top.length !== 4) fail('packet', 'an envelope of 4 items', top);
+  const version = uint(top[0], 'version');
+  if (version !== GOSSIP_WIRE_VERSION) throw new DecodeError(`Unsupported gossip wire version ${version}`);
+  const clusterId = str(top[1], 'clusterId', 256);
+  const from = id(top[2], 'from');
+  const raw = arr(top[3], 'msgs', 4096);
+  return { clusterId, from, msgs: raw.map((r, i) => fromWire(r, `msgs[${i}]`, limits)) };
+}
+
+const U32 = 0xffff_ffff;
+
+function fromWire(raw: unknown, f: string, limits: GossipDecodeLimits): GossipMsg {
+  const a = arr(raw, f, 8);
+  const tag = uint(a[0], `${f}.tag`);
+  switch (tag) {
+    case TAG.ping: return { t: 'ping', seq: uint(a[1], `${f}.seq`), target: id(a[2], `${f}.target`) };
+    case TAG.ack: return { t: 'ack', seq: uint(a[1], `${f}.seq`) };
+    case TAG.nack: return { t: 'nack', seq: uint(a[1], `${f}.seq`) };
+    case TAG.pingReq:
+      return { t: 'pingReq', seq: uint(a[1], `${f}.seq`), target: id(a[2], `${f}.target`), addr: id(a[3], `${f}.addr`) };
+    case TAG.alive:
+      return { t: 'alive', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), addr: id(a[3], `${f}.addr`), meta: bytes(a[4], `${f}.meta`, limits.maxMetaBytes) };
+    case TAG.suspect:
+      return { t: 'suspect', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), by: id(a[3], `${f}.by`) };
+    case TAG.dead:
+      return { t: 'dead', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), by: id(a[3], `${f}.by`), left: bool(a[4], `${f}.left`) };
+    case TAG.user: return userFromWire(a, f, limits);
+    case TAG.kv: {
+      const value = a[4] === null ? null : bytes(a[4], `${f}.value`, limits.maxPacketBytes);
+      return { t: 'kv', owner: id(a[1], `${f}.owner`), key: str(a[2], `${f}.key`, 1024), ver: uint(a[3], `${f}.ver`), value };
+    }
+    case TAG.syncReq:
+      return { t: 'syncReq', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), since: uint(a[3], `${f}.since`), sinceEpoch: intIn(a[4], `${f}.sinceEpoch`, 0, U32), reply: bool(a[5], `${f}.reply`) };
+    case TAG.syncResp:
+      return { t: 'syncResp', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), more: bool(a[3], `${f}.more`) };
+    default:
+      throw new DecodeError(`Field ${f}.tag: unknown message tag ${tag}`);
+  }
+}
+
+function userFromWire(a: unknown[], f: string, limits: GossipDecodeLimits): UserMsg {
+  const total = intIn(a[4], `${f}.total`, 1, 65535);
+  return {
+    t: 'user',
+    origin: id(a[1], `${f}.origin`),
+    mid: intIn(a[2], `${f}.mid`, 0, U32),
+    idx: intIn(a[3], `${f}.idx`, 0, total - 1),
+    total,
+    data: bytes(a[5], `${f}.data`, limits.maxPacketBytes),
+  };
+}
+
+/**
+ * A cheap upper estimate of a message's encoded size in bytes, used to fill
+ * packets without encoding each candidate. Strings are counted at 3 bytes a
+ * UTF-16 unit only when non-ASCII would matter; ids are short ASCII in
+ * practice, so 1 byte a unit plus headroom in the fixed part.
+ */
+export function estimateSize(m: GossipMsg): number {
+  switch (m.t) {
+    case 'ping': return 12 + m.target.length;
+    case 'ack': case 'nack': return 8;
+    case 'pingReq': return 14 + m.target.length + m.addr.length;
+    case 'alive': return 16 + m.id.length + m.addr.length + m.meta.byteLength;
+    case 'suspect': return 14 + m.id.length + m.by.length;
+    case 'dead': return 15 + m.id.length + m.by.length;
+    case 'user': return 22 + m.origin.length + m.data.byteLength;
+    case 'kv': return 16 + m.owner.length + m.key.length * 3 + (m.value?.byteLength ?? 0);
+    case 'syncReq': return 30;
+    case 'syncResp': return 18;
+  }
+}
+
+/** Fixed envelope overhead besides the two ids (version, array headers, AES-GCM nonce and tag). */
+export const ENVELOPE_OVERHEAD = 8 + 12 + 16 + 1;

@@ -1,0 +1,194 @@
+/**
+ * The gossip core's shared state and its low-level helpers: the internal
+ * timer heap (the core has no clock; `tick(now)` runs what is due), the
+ * outbox with piggybacking, the event list and the counters. The protocol
+ * modules (probe, merge, sync, user) are functions over this context.
+ * @internal
+ * @module
+ */
+import { ENVELOPE_OVERHEAD, estimateSize, type GossipMsg, type UpdateMsg } from '../codec/gossip.js';
+import { MinHeap } from '../util/heap.js';
+import type { Prng } from '../util/prng.js';
+import { Awareness } from './awareness.js';
+import { BroadcastQueue, retransmitBudget } from './broadcast-queue.js';
+import type { ResolvedGossipOptions } from './config.js';
+import type { GossipEvent } from './events.js';
+import { IdInterner, MemberTable } from './members.js';
+import type { Suspicion } from './suspicion.js';
+import { SyncState } from './sync.js';
+import { UserState } from './user.js';
+
+/** A packet the core wants sent. */
+export interface OutPacket {
+  /** Recipient id (for logging and the simulator). */
+  to: string;
+  /** Recipient address (what the transport sends to). */
+  addr: string;
+  /** The messages, primary first, then piggybacked updates. */
+  msgs: GossipMsg[];
+}
+
+/** Counters a core keeps; all only grow. */
+export interface GossipCoreStats {
+  packetsOut: number;
+  bytesOut: number;
+  packetsIn: number;
+  /** Messages ignored as stale or unexpected (late acks, old incarnations, pings for another id). */
+  stale: number;
+  /** Times this member refuted a suspicion or death about itself. */
+  refutes: number;
+  /** Members this member declared suspect / dead. */
+  suspected: number;
+  declaredDead: number;
+}
+
+interface Timer { at: number; seq: number; fn: () => void; cancelled: boolean }
+
+/** In-flight direct probe of one member. */
+export interface ProbeState {
+  target: number;
+  seq: number;
+  acked: boolean;
+  nacks: number;
+  expectedNacks: number;
+  reconnect: boolean;
+}
+
+/** In-flight relayed probe (we were asked by `origin` to ping someone). */
+export interface RelayState { origin: string; originAddr: string; originSeq: number; acked: boolean }
+
+/** Shared state of one gossip core. */
+export class CoreContext {
+  readonly table: MemberTable;
+  readonly self: number;
+  readonly awareness: Awareness;
+  readonly system = new BroadcastQueue();
+  readonly user = new BroadcastQueue();
+  readonly suspicions = new Map<number, Suspicion>();
+  readonly relays = new Map<number, RelayState>();
+  readonly sync: SyncState;
+  readonly userData: UserState;
+  readonly stats: GossipCoreStats = { packetsOut: 0, bytesOut: 0, packetsIn: 0, stale: 0, refutes: 0, suspected: 0, declaredDead: 0 };
+  probe: ProbeState | null = null;
+  probeOrder: number[] = [];
+  probeIndex = 0;
+  seqNo = 0;
+  leaving = false;
+  now = 0;
+  out: OutPacket[] = [];
+  events: GossipEvent[] = [];
+  private readonly timers = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  private timerSeq = 0;
+  private readonly envelope: number;
+
+  constructor(
+    readonly opts: ResolvedGossipOptions,
+    readonly rng: Prng,
+    ids: IdInterner,
+  ) {
+    this.table = new MemberTable(ids);
+    this.self = ids.intern(opts.id);
+    this.awareness = new Awareness(opts.awarenessMaxMultiplier);
+    this.envelope = ENVELOPE_OVERHEAD + opts.clusterId.length + opts.id.length;
+    // A fresh epoch per start tells peers our change log restarted (they then ask for all of it).
+    this.sync = new SyncState(rng.int(0xffff_ffff));
+    this.userData = new UserState(rng.int(0x7fff_ffff));
+  }
+
+  /** The id of member number `i`. */
+  idOf(i: number): string {
+    return this.table.ids.idOf(i);
+  }
+
+  /** Run `fn` at core time `at` (on the first `tick` at or after it). */
+  at(at: number, fn: () => void): Timer {
+    const t: Timer = { at, seq: this.timerSeq++, fn, cancelled: false };
+    this.timers.push(t);
+    return t;
+  }
+
+  /** Run every timer due at `now`. */
+  runDue(now: number): void {
+    for (;;) {
+      const t = this.timers.peek();
+      if (t === undefined || t.at > now) return;
+      this.timers.pop();
+      if (!t.cancelled) t.fn();
+    }
+  }
+
+  /** When the next timer is due, or Infinity. */
+  nextDue(): number {
+    for (;;) {
+      const t = this.timers.peek();
+      if (t === undefined) return Number.POSITIVE_INFINITY;
+      if (!t.cancelled) return t.at;
+      this.timers.pop();
+    }
+  }
+
+  /** The retransmit limit for the current cluster size. */
+  transmitLimit(): number {
+    return retransmitBudget(Math.max(2, this.table.liveCount), this.opts.retransmitDesignLoss, this.opts.retransmitTarget);
+  }
+
+  /** Queue a membership update for piggybacking. */
+  queueSystem(subject: string, msg: UpdateMsg): void {
+    this.system.push(`m:${subject}`, msg);
+  }
+
+  /**
+   * Send `primary` to `addr`, filling the rest of the packet with queued
+   * updates. User broadcasts get `userShare` of the space first whenever
+   * any are queued, then system updates, then users take what is left: so
+   * neither kind can starve the other.
+   */
+  send(to: string, addr: string, primary: GossipMsg[], piggyback = true): void {
+    let used = this.envelope;
+    for (const m of primary) used += estimateSize(m) + 1;
+    const msgs = primary;
+    if (piggyback) {
+      let space = this.opts.maxPacketBytes - used;
+      const limit = this.transmitLimit();
+      const before = msgs.length;
+      if (this.user.size > 0) this.user.take(Math.floor(space * this.opts.userShare), 1, limit, msgs as UpdateMsg[]);
+      space -= sizeOf(msgs, before);
+      const mid = msgs.length;
+      this.system.take(space, 1, limit, msgs as UpdateMsg[]);
+      space -= sizeOf(msgs, mid);
+      if (this.user.size > 0 && space > 64) this.user.take(space, 1, limit, msgs as UpdateMsg[]);
+      used = this.opts.maxPacketBytes - space;
+    }
+    if (msgs.length === 0) return;
+    this.stats.packetsOut++;
+    this.stats.bytesOut += used;
+    this.out.push({ to, addr, msgs });
+  }
+
+  /** Whether anything waits to be piggybacked. */
+  hasQueued(): boolean {
+    return this.system.size > 0 || this.user.size > 0;
+  }
+
+  /** Members picked uniformly at random among those passing `ok`, at most `k`, without repeats. */
+  pickRandom(k: number, ok: (i: number) => boolean): number[] {
+    const known = this.table.known;
+    const picked: number[] = [];
+    // Rejection sampling with a bounded number of tries: cheap at 10,000 members, where a
+    // filtered copy per gossip round would dominate the simulator's time.
+    for (let tries = 0; picked.length < k && tries < k * 8 + 16; tries++) {
+      const i = known[this.rng.int(known.length)]!;
+      if (i !== this.self && ok(i) && !picked.includes(i)) picked.push(i);
+    }
+    if (picked.length < k && known.length <= 64) {
+      for (const i of known) if (picked.length < k && i !== this.self && ok(i) && !picked.includes(i)) picked.push(i);
+    }
+    return picked;
+  }
+}
+
+function sizeOf(msgs: GossipMsg[], from: number): number {
+  let s = 0;
+  for (let i = from; i < msgs.length; i++) s += estimateSize(msgs[i]!) + 1;
+  return s;
+}

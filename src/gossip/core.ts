@@ -1,0 +1,273 @@
+/**
+ * The pure gossip core: SWIM + Lifeguard + piggyback dissemination +
+ * anti-entropy, as a deterministic state machine. It never reads a clock,
+ * never does I/O and never calls Math.random: time comes in as `now`
+ * arguments, randomness from an injected seeded PRNG, and every call
+ * returns the packets to send and the events that happened.
+ * @module
+ */
+import type { GossipMsg, UpdateMsg } from '../codec/gossip.js';
+import { createPrng, type Prng } from '../util/prng.js';
+import { resolveGossipOptions, type GossipOptions, type ResolvedGossipOptions } from './config.js';
+import { CoreContext, type GossipCoreStats, type OutPacket } from './context.js';
+import type { GossipEvent } from './events.js';
+import { ALIVE, IdInterner, LEFT, type MemberInfo } from './members.js';
+import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
+import { onAck, onNack, onPing, onPingReq, startProbe } from './probe.js';
+import { onSyncReq, onSyncResp, startSync } from './sync.js';
+import { broadcast, housekeep, kvOf, onKv, onUser, setKv } from './user.js';
+
+export type { OutPacket, GossipCoreStats } from './context.js';
+
+/** What a core call produced: packets to send and events to report. */
+export interface GossipOutput {
+  /** Packets to hand to the transport, in order. */
+  packets: OutPacket[];
+  /** Events, in the order they happened. */
+  events: GossipEvent[];
+}
+
+/** Optional collaborators of a {@link GossipCore}. */
+export interface GossipCoreDeps {
+  /** The randomness source (default: seeded from `options.seed`). */
+  prng?: Prng;
+  /** Id interning shared by many cores of one simulation, to save memory (default: a private one). */
+  interner?: IdInterner;
+}
+
+/**
+ * One member's gossip state machine.
+ *
+ * @example
+ * ```ts
+ * const core = new GossipCore({ id: 'a' });
+ * let out = core.start(0);
+ * out = core.join(['b'], 0);            // send out.packets
+ * out = core.tick(core.nextDeadline()); // when the next deadline comes
+ * ```
+ */
+export class GossipCore {
+  private readonly c: CoreContext;
+  private started = false;
+
+  constructor(options: GossipOptions | ResolvedGossipOptions, deps: GossipCoreDeps = {}) {
+    const opts = resolveGossipOptions(options);
+    this.c = new CoreContext(opts, deps.prng ?? createPrng(opts.seed), deps.interner ?? new IdInterner());
+  }
+
+  /** The resolved options. */
+  get options(): ResolvedGossipOptions {
+    return this.c.opts;
+  }
+
+  /** This member's current incarnation. */
+  get incarnation(): number {
+    return this.c.table.incarnation(this.c.self);
+  }
+
+  /** Lifeguard local health score (0 is healthy). */
+  get health(): number {
+    return this.c.awareness.score;
+  }
+
+  /** Counters. */
+  get stats(): Readonly<GossipCoreStats> {
+    return this.c.stats;
+  }
+
+  /** Number of alive or suspect members, this one included. */
+  get liveCount(): number {
+    return this.c.table.liveCount;
+  }
+
+  /** Updates waiting to be piggybacked (system, user). */
+  get queued(): { system: number; user: number } {
+    return { system: this.c.system.size, user: this.c.user.size };
+  }
+
+  /** Start: become alive one incarnation above the persisted one, and start the periodic work. */
+  start(now: number): GossipOutput {
+    const c = this.c;
+    if (this.started) return this.flush();
+    this.started = true;
+    c.now = now;
+    c.table.set(c.self, ALIVE, c.opts.incarnation + 1, now);
+    c.table.setAddress(c.self, c.opts.address);
+    c.table.setMeta(c.self, c.opts.meta);
+    c.events.push({ type: 'incarnation', incarnation: c.opts.incarnation + 1 });
+    // Spread the periodic work over one period so members started together do not beat in step.
+    c.at(now + c.rng.int(c.opts.probeIntervalMs), () => startProbe(c));
+    c.at(now + c.rng.int(c.opts.gossipIntervalMs), () => this.gossipRound());
+    if (c.opts.pushPullIntervalMs > 0) c.at(now + c.rng.int(c.opts.pushPullIntervalMs), () => startSync(c, c.sync));
+    c.at(now + c.opts.probeIntervalMs * 10, () => this.housekeeping());
+    return this.flush();
+  }
+
+  /** Contact seed members (by address): a full two-way table exchange with each. */
+  join(addresses: readonly string[], now: number): GossipOutput {
+    this.advance(now);
+    const c = this.c;
+    for (const addr of addresses) {
+      if (addr === c.opts.address) continue;
+      c.send(addr, addr, [{ t: 'syncReq', epoch: c.sync.epoch, seq: c.table.seq, since: 0, sinceEpoch: 0, reply: true }, selfAlive(c)], false);
+    }
+    return this.flush();
+  }
+
+  /** Run what is due at `now`. */
+  tick(now: number): GossipOutput {
+    this.advance(now);
+    return this.flush();
+  }
+
+  /** When the core next needs a `tick` (core time), or Infinity. */
+  nextDeadline(): number {
+    return this.c.nextDue();
+  }
+
+  /**
+   * Handle a decoded, validated packet from member `from` (whose packets
+   * come from transport address `fromAddr`). Updates are merged before
+   * control messages, so an ack already carries any refutation they caused.
+   */
+  receive(from: string, msgs: readonly GossipMsg[], now: number, fromAddr: string = from): GossipOutput {
+    this.advance(now);
+    const c = this.c;
+    c.stats.packetsIn++;
+    if (!this.started) return this.flush();
+    const inSync = msgs.some((m) => m.t === 'syncResp');
+    for (const m of msgs) if (isUpdate(m)) this.merge(m, inSync ? (updateSubject(m) === from ? 'firstHand' : 'sync') : 'gossip');
+    for (const m of msgs) if (!isUpdate(m)) this.control(from, fromAddr, m);
+    return this.flush();
+  }
+
+  /** Queue a user broadcast (any size up to `maxUserPayloadBytes`); throws InvalidInputError if larger. */
+  broadcast(payload: Uint8Array, now: number): GossipOutput {
+    this.advance(now);
+    broadcast(this.c, this.c.userData, payload);
+    return this.flush();
+  }
+
+  /** Publish new metadata (raises the incarnation so it wins everywhere). */
+  setMeta(meta: Uint8Array, now: number): GossipOutput {
+    this.advance(now);
+    const c = this.c;
+    const inc = c.table.incarnation(c.self) + 1;
+    c.table.setMeta(c.self, meta);
+    c.table.set(c.self, ALIVE, inc, now);
+    c.events.push({ type: 'incarnation', incarnation: inc });
+    c.queueSystem(c.opts.id, selfAlive(c));
+    return this.flush();
+  }
+
+  /** Set (or delete, with `null`) an entry of this member's replicated key/value table. */
+  setKv(key: string, value: Uint8Array | null, now: number): GossipOutput {
+    this.advance(now);
+    setKv(this.c, this.c.userData, key, value);
+    return this.flush();
+  }
+
+  /** A member's key/value table as this member sees it. */
+  kv(owner: string): Map<string, Uint8Array> {
+    return kvOf(this.c, this.c.userData, owner);
+  }
+
+  /** Leave gracefully: announce it; keep ticking a few gossip rounds so the news spreads, then stop. */
+  leave(now: number): GossipOutput {
+    this.advance(now);
+    const c = this.c;
+    const inc = c.table.incarnation(c.self);
+    c.leaving = true;
+    c.table.set(c.self, LEFT, inc, now);
+    c.queueSystem(c.opts.id, { t: 'dead', id: c.opts.id, inc, by: c.opts.id, left: true });
+    return this.flush();
+  }
+
+  /** One member's record, or undefined if unknown. */
+  member(id: string): MemberInfo | undefined {
+    const i = this.c.table.ids.lookup(id);
+    return i === undefined || this.c.table.state(i) === 0 ? undefined : this.c.table.info(i);
+  }
+
+  /** Every known member (this one included), any state. */
+  members(): MemberInfo[] {
+    return this.c.table.known.map((i) => this.c.table.info(i));
+  }
+
+  /** Raw state code of `id` (0 unknown, 1 alive, 2 suspect, 3 dead, 4 left): cheap, for simulators. */
+  stateOf(id: string): number {
+    const i = this.c.table.ids.lookup(id);
+    return i === undefined ? 0 : this.c.table.state(i);
+  }
+
+  private advance(now: number): void {
+    const c = this.c;
+    if (now > c.now) c.now = now;
+    c.runDue(c.now);
+  }
+
+  private flush(): GossipOutput {
+    const c = this.c;
+    const out = { packets: c.out, events: c.events };
+    c.out = [];
+    c.events = [];
+    return out;
+  }
+
+  private merge(m: UpdateMsg, mode: MergeMode): void {
+    const c = this.c;
+    switch (m.t) {
+      case 'alive': return mergeAlive(c, m, mode);
+      case 'suspect': return mergeSuspect(c, m, mode);
+      case 'dead': return mergeDead(c, m, mode);
+      case 'user': return onUser(c, c.userData, m);
+      case 'kv': return onKv(c, c.userData, m, mode);
+    }
+  }
+
+  private control(from: string, fromAddr: string, m: GossipMsg): void {
+    const c = this.c;
+    switch (m.t) {
+      case 'ping': return onPing(c, from, fromAddr, m);
+      case 'ack': return onAck(c, m);
+      case 'nack': return onNack(c, m);
+      case 'pingReq': return onPingReq(c, from, fromAddr, m);
+      case 'syncReq': return onSyncReq(c, c.sync, from, fromAddr, m);
+      case 'syncResp': return onSyncResp(c.sync, from, m);
+      default: return;
+    }
+  }
+
+  /** Push queued updates to `gossipFanout` random live members. */
+  private gossipRound(): void {
+    const c = this.c;
+    c.at(c.now + c.opts.gossipIntervalMs, () => this.gossipRound());
+    if (!c.hasQueued()) return;
+    const t = c.table;
+    for (const i of c.pickRandom(c.opts.gossipFanout, (j) => t.isLive(j))) {
+      if (!c.hasQueued()) break;
+      c.send(c.idOf(i), t.address(i), []);
+    }
+  }
+
+  private housekeeping(): void {
+    const c = this.c;
+    c.at(c.now + c.opts.probeIntervalMs * 10, () => this.housekeeping());
+    housekeep(c, c.userData);
+    const t = c.table;
+    const horizon = c.now - c.opts.reconnectTimeoutMs;
+    for (const i of [...t.known]) if (i !== c.self && !t.isLive(i) && t.changedAtOf(i) < horizon) t.forget(i);
+  }
+}
+
+function isUpdate(m: GossipMsg): m is UpdateMsg {
+  return m.t === 'alive' || m.t === 'suspect' || m.t === 'dead' || m.t === 'user' || m.t === 'kv';
+}
+
+function updateSubject(m: UpdateMsg): string {
+  switch (m.t) {
+    case 'alive': case 'suspect': case 'dead': return m.id;
+    case 'user': return m.origin;
+    case 'kv': return m.owner;
+  }
+}

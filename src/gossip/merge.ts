@@ -1,0 +1,180 @@
+/**
+ * SWIM's merge rules for alive / suspect / dead records, with refutation.
+ * At one incarnation alive < suspect < dead < left; a higher incarnation
+ * always wins, and only the member itself raises its incarnation.
+ *
+ * How a record arrived decides whether it is passed on: gossip news always
+ * is; a record learned by anti-entropy only when it is first-hand (about the
+ * peer itself), bad news (suspect / dead / left) or a return from the dead.
+ * Otherwise a newcomer's full-table sync would set off N broadcasts.
+ * @internal
+ * @module
+ */
+import type { AliveMsg, DeadMsg, SuspectMsg } from '../codec/gossip.js';
+import type { CoreContext } from './context.js';
+import { ALIVE, DEAD, LEFT, SUSPECT } from './members.js';
+import { minSuspicionTimeout, Suspicion } from './suspicion.js';
+
+/** How a record arrived. */
+export type MergeMode = 'gossip' | 'sync' | 'firstHand';
+
+function shouldSpread(mode: MergeMode, prev: number, next: number): boolean {
+  if (mode !== 'sync') return true;
+  return next !== ALIVE || prev === DEAD || prev === LEFT;
+}
+
+/** Apply an alive record. */
+export function mergeAlive(c: CoreContext, m: AliveMsg, mode: MergeMode): void {
+  const t = c.table;
+  const i = t.ids.intern(m.id);
+  if (i === c.self) {
+    // Someone holds a newer alive of us than we do: we restarted without our incarnation.
+    if (m.inc >= t.incarnation(i) && (m.addr !== c.opts.address || m.inc > t.incarnation(i))) refute(c, m.inc);
+    return;
+  }
+  const prev = t.state(i);
+  if (prev !== 0 && m.inc <= t.incarnation(i)) {
+    c.stats.stale++;
+    return;
+  }
+  const changedInfo = prev !== 0 && (t.address(i) !== m.addr || !sameBytes(t.meta(i), m.meta));
+  t.set(i, ALIVE, m.inc, c.now);
+  t.setAddress(i, m.addr);
+  t.setMeta(i, m.meta);
+  c.suspicions.delete(i);
+  if (prev === 0) insertProbeTarget(c, i);
+  if (prev === 0 || prev === DEAD || prev === LEFT) c.events.push({ type: 'join', member: t.info(i) });
+  else if (prev === SUSPECT) c.events.push({ type: 'alive', member: t.info(i) });
+  else if (changedInfo) c.events.push({ type: 'update', member: t.info(i) });
+  if (shouldSpread(mode, prev, ALIVE)) c.queueSystem(m.id, m);
+}
+
+/** Apply a suspect record (or count it as a confirmation of a running suspicion). */
+export function mergeSuspect(c: CoreContext, m: SuspectMsg, mode: MergeMode): void {
+  const t = c.table;
+  const i = t.ids.lookup(m.id);
+  if (i === undefined) return;
+  if (i === c.self) {
+    refute(c, m.inc);
+    return;
+  }
+  const prev = t.state(i);
+  const inc = t.incarnation(i);
+  if (prev === 0 || prev === DEAD || prev === LEFT || m.inc < inc) {
+    c.stats.stale++;
+    return;
+  }
+  if (prev === SUSPECT && m.inc === inc) {
+    confirm(c, i, m);
+    return;
+  }
+  t.set(i, SUSPECT, m.inc, c.now);
+  startSuspicion(c, i, m.by);
+  if (m.by === c.opts.id) c.stats.suspected++;
+  c.events.push({ type: 'suspect', member: t.info(i) });
+  if (shouldSpread(mode, prev, SUSPECT)) c.queueSystem(m.id, m);
+}
+
+/** Apply a dead or left record. */
+export function mergeDead(c: CoreContext, m: DeadMsg, mode: MergeMode): void {
+  const t = c.table;
+  const i = t.ids.lookup(m.id);
+  if (i === undefined) return;
+  if (i === c.self) {
+    if (!c.leaving) refute(c, m.inc);
+    return;
+  }
+  const prev = t.state(i);
+  const inc = t.incarnation(i);
+  const next = m.left ? LEFT : DEAD;
+  const same = m.inc === inc && (prev === LEFT || (prev === DEAD && next === DEAD));
+  if (prev === 0 || m.inc < inc || same) {
+    c.stats.stale++;
+    return;
+  }
+  t.set(i, next, m.inc, c.now);
+  c.suspicions.delete(i);
+  if (m.by === c.opts.id && !m.left) c.stats.declaredDead++;
+  c.events.push({ type: m.left ? 'leave' : 'dead', member: t.info(i) });
+  if (shouldSpread(mode, prev, next)) c.queueSystem(m.id, m);
+}
+
+/**
+ * Someone thinks we are suspect or dead at `inc`: raise our incarnation
+ * above it and say so. Having to refute is a sign we are the slow one
+ * (Lifeguard), so our own timeouts stretch.
+ */
+export function refute(c: CoreContext, inc: number): void {
+  const own = c.table.incarnation(c.self);
+  if (c.leaving || inc < own) return;
+  const next = inc + 1;
+  c.table.set(c.self, ALIVE, next, c.now);
+  c.awareness.apply(1);
+  c.stats.refutes++;
+  c.events.push({ type: 'incarnation', incarnation: next });
+  c.queueSystem(c.opts.id, selfAlive(c));
+}
+
+/** This member's own alive record. */
+export function selfAlive(c: CoreContext): AliveMsg {
+  const t = c.table;
+  return { t: 'alive', id: c.opts.id, inc: t.incarnation(c.self), addr: c.opts.address, meta: t.meta(c.self) };
+}
+
+/** The record of member `i` as an update message, for anti-entropy and buddy notices. */
+export function recordOf(c: CoreContext, i: number): AliveMsg | SuspectMsg | DeadMsg {
+  const t = c.table;
+  const id = t.ids.idOf(i);
+  const inc = t.incarnation(i);
+  const s = t.state(i);
+  if (s === SUSPECT) return { t: 'suspect', id, inc, by: c.opts.id };
+  if (s === DEAD || s === LEFT) return { t: 'dead', id, inc, by: c.opts.id, left: s === LEFT };
+  return { t: 'alive', id, inc, addr: t.address(i), meta: t.meta(i) };
+}
+
+function startSuspicion(c: CoreContext, i: number, by: string): void {
+  const o = c.opts;
+  const n = c.table.liveCount;
+  // Expect confirmations from at most the members that could send them.
+  const k = Math.max(0, Math.min(o.suspicionMult - 2, n - 2));
+  const min = minSuspicionTimeout(o.suspicionMult, n, o.probeIntervalMs);
+  const s = new Suspicion(by, k, min, min * o.suspicionMaxTimeoutMult, c.now);
+  c.suspicions.set(i, s);
+  scheduleExpiry(c, i, s);
+}
+
+function confirm(c: CoreContext, i: number, m: SuspectMsg): void {
+  const s = c.suspicions.get(i);
+  if (s === undefined || !s.confirm(m.by)) return;
+  scheduleExpiry(c, i, s);
+  // Pass confirmations on: others' timers shrink only if they hear them.
+  c.queueSystem(m.id, m);
+}
+
+function scheduleExpiry(c: CoreContext, i: number, s: Suspicion): void {
+  c.at(s.deadline(), () => {
+    if (c.suspicions.get(i) !== s || c.now < s.deadline()) return;
+    const id = c.idOf(i);
+    mergeDead(c, { t: 'dead', id, inc: c.table.incarnation(i), by: c.opts.id, left: false }, 'gossip');
+  });
+}
+
+/**
+ * A new member goes to a random not-yet-probed place of this round's order,
+ * so it is probed within one round. A swap, not a splice: O(1) even when a
+ * full-table sync brings 10,000 members at once.
+ */
+function insertProbeTarget(c: CoreContext, i: number): void {
+  const order = c.probeOrder;
+  order.push(i);
+  const from = Math.min(c.probeIndex, order.length - 1);
+  const j = from + c.rng.int(order.length - from);
+  order[order.length - 1] = order[j]!;
+  order[j] = i;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,142 @@
+/**
+ * SWIM failure detection with the Lifeguard refinements: round-robin probes
+ * over a shuffled member list, indirect probes through k relays that nack
+ * when the target stays silent, a buddy notice to a suspect, awareness-
+ * stretched timeouts, and reconnect pings to remembered dead members.
+ * @internal
+ * @module
+ */
+import type { AckMsg, GossipMsg, NackMsg, PingMsg, PingReqMsg } from '../codec/gossip.js';
+import type { CoreContext, ProbeState } from './context.js';
+import { ALIVE, DEAD, LEFT, SUSPECT } from './members.js';
+import { mergeSuspect, recordOf } from './merge.js';
+
+/** Start one probe round and schedule the next (the interval stretches with poor local health). */
+export function startProbe(c: CoreContext): void {
+  const interval = c.awareness.scale(c.opts.probeIntervalMs);
+  c.at(c.now + interval, () => startProbe(c));
+  if (c.leaving) return;
+  if (c.rng.next() < c.opts.reconnectRatio) pingDead(c);
+  const target = nextTarget(c);
+  if (target === undefined) return;
+  const p: ProbeState = { target, seq: ++c.seqNo, acked: false, nacks: 0, expectedNacks: 0, reconnect: false };
+  c.probe = p;
+  const id = c.idOf(target);
+  const msgs: GossipMsg[] = [{ t: 'ping', seq: p.seq, target: id }];
+  // Buddy system: a suspect hears of its suspicion at once, from the prober, and can refute.
+  if (c.table.state(target) === SUSPECT) msgs.push(recordOf(c, target));
+  c.send(id, c.table.address(target), msgs);
+  c.at(c.now + c.awareness.scale(c.opts.probeTimeoutMs), () => probeTimedOut(c, p));
+  c.at(c.now + interval, () => probeEnded(c, p));
+}
+
+/** The next live member in this round's order; a new shuffled round when the order is used up. */
+function nextTarget(c: CoreContext): number | undefined {
+  for (let pass = 0; pass < 2; pass++) {
+    while (c.probeIndex < c.probeOrder.length) {
+      const i = c.probeOrder[c.probeIndex++]!;
+      if (i !== c.self && c.table.isLive(i)) return i;
+    }
+    reshuffle(c);
+  }
+  return undefined;
+}
+
+/** Rebuild the order from live members (dropping the dead) and shuffle it (Fisher–Yates). */
+function reshuffle(c: CoreContext): void {
+  const order = c.table.known.filter((i) => i !== c.self && c.table.isLive(i));
+  for (let k = order.length - 1; k > 0; k--) {
+    const j = c.rng.int(k + 1);
+    const tmp = order[k]!;
+    order[k] = order[j]!;
+    order[j] = tmp;
+  }
+  c.probeOrder = order;
+  c.probeIndex = 0;
+}
+
+/**
+ * Ping one remembered dead member, telling it it is thought dead. If it is
+ * back (a healed partition, a restart), it refutes at once and its ack
+ * carries the new incarnation: no rejoin call needed.
+ */
+function pingDead(c: CoreContext): void {
+  const t = c.table;
+  const horizon = c.now - c.opts.reconnectTimeoutMs;
+  const [i] = c.pickRandom(1, (j) => (t.state(j) === DEAD || t.state(j) === LEFT) && t.changedAtOf(j) >= horizon);
+  if (i === undefined || t.state(i) === LEFT) return;
+  const id = c.idOf(i);
+  c.send(id, t.address(i), [{ t: 'ping', seq: ++c.seqNo, target: id }, recordOf(c, i)]);
+}
+
+/** No direct ack in time: ask k relays to try, and expect their nacks if they fail too. */
+function probeTimedOut(c: CoreContext, p: ProbeState): void {
+  if (p.acked || c.probe !== p) return;
+  const t = c.table;
+  const id = c.idOf(p.target);
+  const req: PingReqMsg = { t: 'pingReq', seq: p.seq, target: id, addr: t.address(p.target) };
+  const relays = c.pickRandom(c.opts.indirectChecks, (i) => i !== p.target && t.state(i) === ALIVE);
+  for (const r of relays) c.send(c.idOf(r), t.address(r), [req]);
+  p.expectedNacks = relays.length;
+}
+
+/**
+ * End of the round without any ack: suspect the target. Missing nacks mean
+ * our own links or CPU are the problem more than the target, so our
+ * awareness score rises by the number missing (Lifeguard).
+ */
+function probeEnded(c: CoreContext, p: ProbeState): void {
+  if (p.acked) return;
+  c.awareness.apply(p.expectedNacks > 0 ? p.expectedNacks - p.nacks : 1);
+  const t = c.table;
+  if (!t.isLive(p.target)) return;
+  mergeSuspect(c, { t: 'suspect', id: c.idOf(p.target), inc: t.incarnation(p.target), by: c.opts.id }, 'gossip');
+}
+
+/** Answer a ping; a sender we think dead is told so, so it refutes. */
+export function onPing(c: CoreContext, from: string, fromAddr: string, m: PingMsg): void {
+  if (m.target !== c.opts.id) {
+    c.stats.stale++;
+    return;
+  }
+  const msgs: GossipMsg[] = [{ t: 'ack', seq: m.seq }];
+  const i = c.table.ids.lookup(from);
+  if (i !== undefined && c.table.state(i) === DEAD) msgs.push(recordOf(c, i));
+  c.send(from, fromAddr, msgs);
+}
+
+/** An ack of our probe, or of a ping we relayed (forwarded to the origin). */
+export function onAck(c: CoreContext, m: AckMsg): void {
+  const p = c.probe;
+  if (p !== null && p.seq === m.seq) {
+    if (!p.acked) c.awareness.apply(-1);
+    p.acked = true;
+    return;
+  }
+  const r = c.relays.get(m.seq);
+  if (r === undefined || r.acked) {
+    c.stats.stale++;
+    return;
+  }
+  r.acked = true;
+  c.send(r.origin, r.originAddr, [{ t: 'ack', seq: r.originSeq }]);
+}
+
+/** A relay's nack: the relay is fine, the target did not answer it either. */
+export function onNack(c: CoreContext, m: NackMsg): void {
+  const p = c.probe;
+  if (p !== null && p.seq === m.seq) p.nacks++;
+  else c.stats.stale++;
+}
+
+/** Probe `target` on `from`'s behalf; nack at 80% of the timeout if it stays silent. */
+export function onPingReq(c: CoreContext, from: string, fromAddr: string, m: PingReqMsg): void {
+  const seq = ++c.seqNo;
+  const relay = { origin: from, originAddr: fromAddr, originSeq: m.seq, acked: false };
+  c.relays.set(seq, relay);
+  c.send(m.target, m.addr, [{ t: 'ping', seq, target: m.target }]);
+  c.at(c.now + Math.floor(c.opts.probeTimeoutMs * 0.8), () => {
+    if (!relay.acked) c.send(from, fromAddr, [{ t: 'nack', seq: m.seq } satisfies NackMsg]);
+  });
+  c.at(c.now + c.opts.probeIntervalMs, () => c.relays.delete(seq));
+}

@@ -1,0 +1,64 @@
+/**
+ * Lifeguard suspicion maths: a suspicion timer that starts long and shrinks
+ * as independent members confirm the suspicion. One slow prober alone then
+ * cannot kill a healthy member quickly, while a truly dead member, suspected
+ * by many, is declared dead nearly as fast as plain SWIM would.
+ * @module
+ */
+
+/**
+ * The minimum suspicion timeout: `mult · log10(max(n, 10)) · probeIntervalMs`.
+ * It grows with the log of the cluster size because the suspicion needs about
+ * log(n) gossip rounds to reach the suspect, who must get the chance to refute.
+ */
+export function minSuspicionTimeout(mult: number, n: number, probeIntervalMs: number): number {
+  return mult * Math.log10(Math.max(n, 10)) * probeIntervalMs;
+}
+
+/**
+ * The timeout after `confirmations` independent confirmations, out of `k`
+ * expected: it falls from `max` to `min` logarithmically, so the first
+ * confirmations count most (each is strong evidence the suspect is gone).
+ */
+export function suspicionTimeout(confirmations: number, k: number, min: number, max: number): number {
+  if (k < 1) return min;
+  const frac = Math.log(confirmations + 1) / Math.log(k + 1);
+  return Math.max(min, Math.floor(max - (max - min) * frac));
+}
+
+/** One running suspicion of one member: who confirmed it and when it expires. */
+export class Suspicion {
+  private readonly confirmers = new Set<string>();
+
+  /**
+   * @param by the member whose suspicion started it (not counted as a confirmation)
+   * @param k confirmations expected before the timeout reaches `min`
+   * @param startedAt when it started (ms)
+   */
+  constructor(
+    by: string,
+    private readonly k: number,
+    private readonly min: number,
+    private readonly max: number,
+    readonly startedAt: number,
+  ) {
+    this.confirmers.add(by);
+  }
+
+  /** Number of independent confirmations so far (excluding the starter). */
+  get confirmations(): number {
+    return this.confirmers.size - 1;
+  }
+
+  /** Record a confirmation from `by`; returns true if it was new (so worth re-gossiping). */
+  confirm(by: string): boolean {
+    if (this.confirmations >= this.k || this.confirmers.has(by)) return false;
+    this.confirmers.add(by);
+    return true;
+  }
+
+  /** When the suspect is to be declared dead unless it refutes. */
+  deadline(): number {
+    return this.startedAt + suspicionTimeout(this.confirmations, this.k, this.min, this.max);
+  }
+}
