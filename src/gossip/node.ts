@@ -1,0 +1,280 @@
+/**
+ * `GossipNode`: the driver of a {@link GossipCore}. It owns the clock and
+ * the transport, encodes, encrypts, decrypts and validates packets, arms
+ * one timer for the core's next deadline, persists incarnations through a
+ * callback, and emits the core's events through eventemitter3.
+ * @module
+ */
+import { EventEmitter } from 'eventemitter3';
+import { realClock, type Clock, type TimerHandle } from '../clock.js';
+import { decodeGossipPacket, encodeGossipPacket, type GossipEnvelope } from '../codec/gossip.js';
+import { InvalidConfigError, StoppedError } from '../errors.js';
+import type { GossipOptions } from './config.js';
+import { GossipCore, type GossipOutput } from './core.js';
+import type { GossipEvent } from './events.js';
+import type { GossipKeyring } from './keyring.js';
+import type { MemberInfo } from './members.js';
+import type { GossipTransport } from './transport.js';
+
+/** Options of a {@link GossipNode}: the core's options plus the adapters. */
+export interface GossipNodeOptions extends Omit<GossipOptions, 'address'> {
+  /** The datagram transport; its `address` is this member's address. */
+  transport: GossipTransport;
+  /** Time source. @default realClock() */
+  clock?: Clock;
+  /** Encrypt and authenticate every packet with this keyring. @default none (plaintext) */
+  keyring?: GossipKeyring;
+  /**
+   * Called with each new incarnation; persist it and pass it back as
+   * `incarnation` after a restart. Failures are reported as `error` events.
+   * @default none
+   */
+  onIncarnation?: (incarnation: number) => void | Promise<void>;
+  /**
+   * How long `leave()` keeps gossiping the departure before stopping.
+   * @default 3 gossip intervals per ⌈log2 n⌉, at least 1 s
+   */
+  leaveTimeoutMs?: number;
+}
+
+/** The events of a {@link GossipNode}, by name. */
+export interface GossipNodeEvents {
+  /** A member became known or came back. */
+  join: [member: MemberInfo];
+  /** A live member's address or metadata changed. */
+  update: [member: MemberInfo];
+  /** A member is suspected. */
+  suspect: [member: MemberInfo];
+  /** A suspected member refuted. */
+  alive: [member: MemberInfo];
+  /** A member was declared dead. */
+  dead: [member: MemberInfo];
+  /** A member left gracefully. */
+  leave: [member: MemberInfo];
+  /** A user broadcast arrived. */
+  broadcast: [payload: Uint8Array, from: string];
+  /** An entry of a member's key/value table changed (`null`: deleted). */
+  kv: [owner: string, key: string, value: Uint8Array | null];
+  /** A non-fatal failure (persisting an incarnation, a transport send). */
+  error: [error: unknown];
+}
+
+/** Packet counters of the driver. */
+export interface GossipNodeStats {
+  /** Packets that failed to decode or validate. */
+  malformed: number;
+  /** Packets that failed to decrypt (wrong key, tampered, other cluster). */
+  unauthenticated: number;
+  /** Packets of another cluster id. */
+  wrongCluster: number;
+}
+
+/**
+ * A member of a gossip cluster.
+ *
+ * @example
+ * ```ts
+ * const net = new MemoryGossipNetwork();
+ * const a = new GossipNode({ id: 'a', transport: net.transport('a') });
+ * const b = new GossipNode({ id: 'b', transport: net.transport('b') });
+ * b.on('join', (m) => console.log('b sees', m.id));
+ * await a.start();
+ * await b.start(['a']);
+ * ```
+ */
+export class GossipNode extends EventEmitter<GossipNodeEvents> {
+  /** Driver counters. */
+  readonly stats: GossipNodeStats = { malformed: 0, unauthenticated: 0, wrongCluster: 0 };
+  private readonly core: GossipCore;
+  private readonly clock: Clock;
+  private readonly transport: GossipTransport;
+  private readonly keyring: GossipKeyring | undefined;
+  private readonly aad: Uint8Array;
+  private timer: TimerHandle | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private running = false;
+
+  constructor(private readonly options: GossipNodeOptions) {
+    super();
+    if (options === null || typeof options !== 'object' || typeof options.transport?.send !== 'function') {
+      throw new InvalidConfigError('transport: expected a GossipTransport, got ' + typeof options?.transport);
+    }
+    this.transport = options.transport;
+    this.clock = options.clock ?? realClock();
+    this.keyring = options.keyring;
+    // The core takes only its own options; the adapters stay here.
+    const { transport: _t, clock: _c, keyring: _k, onIncarnation: _o, leaveTimeoutMs: _l, ...core } = options;
+    this.core = new GossipCore({ ...core, address: this.transport.address });
+    this.aad = new TextEncoder().encode(this.core.options.clusterId);
+  }
+
+  /** This member's id. */
+  get id(): string {
+    return this.core.options.id;
+  }
+
+  /** Lifeguard local health (0 is healthy). */
+  get health(): number {
+    return this.core.health;
+  }
+
+  /** Start, then join through `seeds` (addresses) if given. */
+  async start(seeds: readonly string[] = []): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.transport.onPacket((p, from) => this.onPacket(p, from));
+    this.apply(this.core.start(this.clock.now()));
+    if (seeds.length > 0) this.join(seeds);
+  }
+
+  /** Contact more seeds (addresses). */
+  join(seeds: readonly string[]): void {
+    this.ensureRunning();
+    this.apply(this.core.join(seeds, this.clock.now()));
+  }
+
+  /** Send `payload` to every member (fragmented if large); rejects payloads above `maxUserPayloadBytes`. */
+  broadcast(payload: Uint8Array): void {
+    this.ensureRunning();
+    this.apply(this.core.broadcast(payload, this.clock.now()));
+  }
+
+  /** Publish new metadata. */
+  setMeta(meta: Uint8Array): void {
+    this.ensureRunning();
+    this.apply(this.core.setMeta(meta, this.clock.now()));
+  }
+
+  /** Set (or with `null` delete) an entry of this member's replicated key/value table. */
+  setKv(key: string, value: Uint8Array | null): void {
+    this.ensureRunning();
+    this.apply(this.core.setKv(key, value, this.clock.now()));
+  }
+
+  /** A member's key/value table as seen here. */
+  kv(owner: string): Map<string, Uint8Array> {
+    return this.core.kv(owner);
+  }
+
+  /** Every known member, this one included. */
+  members(): MemberInfo[] {
+    return this.core.members();
+  }
+
+  /** Members currently alive (this one included). */
+  aliveMembers(): MemberInfo[] {
+    return this.core.members().filter((m) => m.state === 'alive');
+  }
+
+  /** One member's record. */
+  member(id: string): MemberInfo | undefined {
+    return this.core.member(id);
+  }
+
+  /** Announce departure, keep gossiping it for `leaveTimeoutMs`, then stop. */
+  async leave(): Promise<void> {
+    if (!this.running) return;
+    this.apply(this.core.leave(this.clock.now()));
+    const n = Math.max(2, this.core.liveCount);
+    const wait = this.options.leaveTimeoutMs ?? Math.max(1000, 3 * this.core.options.gossipIntervalMs * Math.ceil(Math.log2(n)));
+    await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
+    await this.stop();
+  }
+
+  /** Stop at once (no announcement: others will find this member dead). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    await this.transport.close();
+  }
+
+  private ensureRunning(): void {
+    if (!this.running) throw new StoppedError('The gossip node is not running');
+  }
+
+  private onPacket(packet: Uint8Array, from: string): void {
+    if (!this.running) return;
+    if (this.keyring === undefined) {
+      this.handlePlain(packet, from);
+      return;
+    }
+    this.keyring.decrypt(packet, this.aad).then(
+      (plain) => (plain === null ? this.stats.unauthenticated++ : this.handlePlain(plain, from)),
+      (e: unknown) => this.emit('error', e),
+    );
+  }
+
+  private handlePlain(bytes: Uint8Array, from: string): void {
+    if (!this.running) return;
+    let env: GossipEnvelope;
+    try {
+      env = decodeGossipPacket(bytes, { maxPacketBytes: this.core.options.maxPacketBytes, maxMetaBytes: this.core.options.maxMetaBytes });
+    } catch {
+      this.stats.malformed++;
+      return;
+    }
+    if (env.clusterId !== this.core.options.clusterId) {
+      this.stats.wrongCluster++;
+      return;
+    }
+    this.apply(this.core.receive(env.from, env.msgs, this.clock.now(), from));
+  }
+
+  /** Send packets, emit events, re-arm the timer. */
+  private apply(out: GossipOutput): void {
+    for (const p of out.packets) this.sendPacket(p.addr, encodeGossipPacket(this.core.options.clusterId, this.id, p.msgs));
+    for (const ev of out.events) this.emitEvent(ev);
+    this.arm();
+  }
+
+  private sendPacket(addr: string, plain: Uint8Array): void {
+    if (this.keyring === undefined) {
+      this.trySend(addr, plain);
+      return;
+    }
+    this.keyring.encrypt(plain, this.aad).then((c) => this.trySend(addr, c), (e: unknown) => this.emit('error', e));
+  }
+
+  private trySend(addr: string, bytes: Uint8Array): void {
+    if (!this.running) return;
+    try {
+      this.transport.send(addr, bytes);
+    } catch (e) {
+      this.emit('error', e);
+    }
+  }
+
+  private emitEvent(ev: GossipEvent): void {
+    switch (ev.type) {
+      case 'broadcast': this.emit('broadcast', ev.payload, ev.from); return;
+      case 'kv': this.emit('kv', ev.owner, ev.key, ev.value); return;
+      case 'incarnation': this.persist(ev.incarnation); return;
+      default: this.emit(ev.type, ev.member);
+    }
+  }
+
+  private persist(incarnation: number): void {
+    const cb = this.options.onIncarnation;
+    if (cb === undefined) return;
+    try {
+      Promise.resolve(cb(incarnation)).catch((e: unknown) => this.emit('error', e));
+    } catch (e) {
+      this.emit('error', e);
+    }
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    const next = this.core.nextDeadline();
+    if (next >= this.timerAt || next === Number.POSITIVE_INFINITY) return;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timerAt = next;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      if (this.running) this.apply(this.core.tick(this.clock.now()));
+    }, Math.max(0, next - this.clock.now()));
+  }
+}
