@@ -37,8 +37,8 @@ export interface KvMsg { t: 'kv'; owner: string; key: string; ver: number; value
  * position comes along so the reply can ask for the sender's changes too.
  */
 export interface SyncReqMsg { t: 'syncReq'; epoch: number; seq: number; since: number; sinceEpoch: number; reply: boolean }
-/** Anti-entropy answer header; the records follow as ordinary update messages. */
-export interface SyncRespMsg { t: 'syncResp'; epoch: number; seq: number; more: boolean }
+/** Anti-entropy answer header (part `part` of `parts`); the records follow as ordinary update messages. */
+export interface SyncRespMsg { t: 'syncResp'; epoch: number; seq: number; part: number; parts: number }
 
 /** Updates that spread by piggybacking and by anti-entropy. */
 export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg;
@@ -70,7 +70,7 @@ function toWire(m: GossipMsg): unknown[] {
     case 'user': return [TAG.user, m.origin, m.mid, m.idx, m.total, m.data];
     case 'kv': return [TAG.kv, m.owner, m.key, m.ver, m.value];
     case 'syncReq': return [TAG.syncReq, m.epoch, m.seq, m.since, m.sinceEpoch, m.reply];
-    case 'syncResp': return [TAG.syncResp, m.epoch, m.seq, m.more];
+    case 'syncResp': return [TAG.syncResp, m.epoch, m.seq, m.part, m.parts];
   }
 }
 
@@ -115,8 +115,10 @@ function fromWire(raw: unknown, f: string, limits: GossipDecodeLimits): GossipMs
     }
     case TAG.syncReq:
       return { t: 'syncReq', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), since: uint(a[3], `${f}.since`), sinceEpoch: intIn(a[4], `${f}.sinceEpoch`, 0, U32), reply: bool(a[5], `${f}.reply`) };
-    case TAG.syncResp:
-      return { t: 'syncResp', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), more: bool(a[3], `${f}.more`) };
+    case TAG.syncResp: {
+      const parts = intIn(a[4], `${f}.parts`, 1, 1 << 20);
+      return { t: 'syncResp', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), part: intIn(a[3], `${f}.part`, 0, parts - 1), parts };
+    }
     default:
       throw new DecodeError(`Field ${f}.tag: unknown message tag ${tag}`);
   }
@@ -151,7 +153,7 @@ export function estimateSize(m: GossipMsg): number {
     case 'user': return 22 + m.origin.length + m.data.byteLength;
     case 'kv': return 16 + m.owner.length + m.key.length * 3 + (m.value?.byteLength ?? 0);
     case 'syncReq': return 30;
-    case 'syncResp': return 18;
+    case 'syncResp': return 24;
   }
 }
 

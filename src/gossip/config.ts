@@ -35,9 +35,18 @@ export interface GossipTunables {
   indirectChecks: number;
   /**
    * Lifeguard: the minimum suspicion timeout is `suspicionMult · log10(max(n, 10)) · probeIntervalMs`.
-   * @default 4 (LAN), 6 (WAN)
+   * Lower than memberlist's 4 because a suspect is told directly by the
+   * member that suspects it (and refutes within a round trip), and the
+   * timeout only falls to the minimum after `suspicionConfirmations`
+   * independent confirmations; one slow prober alone waits the maximum.
+   * @default 1 (LAN), 2 (WAN)
    */
   suspicionMult: number;
+  /**
+   * Lifeguard: independent confirmations after which the suspicion timeout reaches its minimum.
+   * @default 3
+   */
+  suspicionConfirmations: number;
   /**
    * Lifeguard: the suspicion timeout starts at this multiple of the minimum
    * and shrinks towards the minimum as independent confirmations arrive.
@@ -156,13 +165,13 @@ export interface ResolvedGossipOptions extends GossipTunables {
 export const GOSSIP_DEFAULTS: Readonly<{ lan: Readonly<GossipTunables>; wan: Readonly<GossipTunables> }> = Object.freeze({
   lan: Object.freeze({
     probeIntervalMs: 1000, probeTimeoutMs: 500, gossipIntervalMs: 200, gossipFanout: 3, indirectChecks: 3,
-    suspicionMult: 4, suspicionMaxTimeoutMult: 6, awarenessMaxMultiplier: 8, retransmitDesignLoss: 0.2,
+    suspicionMult: 1, suspicionConfirmations: 3, suspicionMaxTimeoutMult: 6, awarenessMaxMultiplier: 8, retransmitDesignLoss: 0.2,
     retransmitTarget: 0.9999, pushPullIntervalMs: 30_000, reconnectTimeoutMs: 3_600_000, reconnectRatio: 0.25,
     maxPacketBytes: 1400, maxUserPayloadBytes: 65_536, userShare: 0.5, maxMetaBytes: 512,
   }),
   wan: Object.freeze({
     probeIntervalMs: 5000, probeTimeoutMs: 3000, gossipIntervalMs: 500, gossipFanout: 4, indirectChecks: 3,
-    suspicionMult: 6, suspicionMaxTimeoutMult: 6, awarenessMaxMultiplier: 8, retransmitDesignLoss: 0.2,
+    suspicionMult: 2, suspicionConfirmations: 3, suspicionMaxTimeoutMult: 6, awarenessMaxMultiplier: 8, retransmitDesignLoss: 0.2,
     retransmitTarget: 0.9999, pushPullIntervalMs: 60_000, reconnectTimeoutMs: 3_600_000, reconnectRatio: 0.25,
     maxPacketBytes: 1200, maxUserPayloadBytes: 65_536, userShare: 0.5, maxMetaBytes: 512,
   }),
@@ -213,7 +222,7 @@ function fraction(r: ResolvedGossipOptions, k: keyof GossipTunables, lo: number,
 
 function checkFields(r: ResolvedGossipOptions): void {
   for (const k of ['probeIntervalMs', 'probeTimeoutMs', 'gossipIntervalMs', 'gossipFanout', 'suspicionMult', 'suspicionMaxTimeoutMult', 'awarenessMaxMultiplier', 'reconnectTimeoutMs', 'maxUserPayloadBytes'] as const) positiveInt(r, k);
-  for (const k of ['indirectChecks', 'pushPullIntervalMs', 'maxMetaBytes'] as const) positiveInt(r, k, 0);
+  for (const k of ['indirectChecks', 'suspicionConfirmations', 'pushPullIntervalMs', 'maxMetaBytes'] as const) positiveInt(r, k, 0);
   positiveInt(r, 'maxPacketBytes', 256);
   fraction(r, 'retransmitDesignLoss', 0, 0.9);
   fraction(r, 'retransmitTarget', 0.5, 1 - 1e-12);

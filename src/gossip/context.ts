@@ -51,7 +51,8 @@ export interface ProbeState {
   acked: boolean;
   nacks: number;
   expectedNacks: number;
-  reconnect: boolean;
+  /** Concluded (acked, or every relay nacked, or the round ended). */
+  done: boolean;
 }
 
 /** In-flight relayed probe (we were asked by `origin` to ping someone). */

@@ -103,15 +103,27 @@ export class GossipCore {
     return this.flush();
   }
 
-  /** Contact seed members (by address): a full two-way table exchange with each. */
+  /**
+   * Contact seed members (by address): a full two-way table exchange with
+   * each. Retried with backoff (1, 2, 4 … probe intervals, at most 30 s)
+   * until one complete exchange happened, so a lost packet or a seed that
+   * is not up yet does not leave it alone or with half a table.
+   */
   join(addresses: readonly string[], now: number): GossipOutput {
     this.advance(now);
+    this.sendJoin(addresses.filter((a) => a !== this.c.opts.address), 0);
+    return this.flush();
+  }
+
+  private sendJoin(seeds: readonly string[], attempt: number): void {
     const c = this.c;
-    for (const addr of addresses) {
-      if (addr === c.opts.address) continue;
+    // Done once one complete table exchange happened (a lost part means asking again).
+    if (seeds.length === 0 || c.leaving || (attempt > 0 && c.sync.marks.size > 0)) return;
+    for (const addr of seeds) {
       c.send(addr, addr, [{ t: 'syncReq', epoch: c.sync.epoch, seq: c.table.seq, since: 0, sinceEpoch: 0, reply: true }, selfAlive(c)], false);
     }
-    return this.flush();
+    const delay = Math.min(30_000, c.opts.probeIntervalMs * 2 ** attempt);
+    c.at(c.now + delay, () => this.sendJoin(seeds, attempt + 1));
   }
 
   /** Run what is due at `now`. */

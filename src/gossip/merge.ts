@@ -136,7 +136,7 @@ function startSuspicion(c: CoreContext, i: number, by: string): void {
   const o = c.opts;
   const n = c.table.liveCount;
   // Expect confirmations from at most the members that could send them.
-  const k = Math.max(0, Math.min(o.suspicionMult - 2, n - 2));
+  const k = Math.max(0, Math.min(o.suspicionConfirmations, n - 2));
   const min = minSuspicionTimeout(o.suspicionMult, n, o.probeIntervalMs);
   const s = new Suspicion(by, k, min, min * o.suspicionMaxTimeoutMult, c.now);
   c.suspicions.set(i, s);

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import type { AckMsg, GossipMsg, NackMsg, PingMsg, PingReqMsg } from '../codec/gossip.js';
+import type { AckMsg, GossipMsg, NackMsg, PingMsg, PingReqMsg, SuspectMsg } from '../codec/gossip.js';
 import type { CoreContext, ProbeState } from './context.js';
 import { ALIVE, DEAD, LEFT, SUSPECT } from './members.js';
 import { mergeSuspect, recordOf } from './merge.js';
@@ -19,7 +19,7 @@ export function startProbe(c: CoreContext): void {
   if (c.rng.next() < c.opts.reconnectRatio) pingDead(c);
   const target = nextTarget(c);
   if (target === undefined) return;
-  const p: ProbeState = { target, seq: ++c.seqNo, acked: false, nacks: 0, expectedNacks: 0, reconnect: false };
+  const p: ProbeState = { target, seq: ++c.seqNo, acked: false, nacks: 0, expectedNacks: 0, done: false };
   c.probe = p;
   const id = c.idOf(target);
   const msgs: GossipMsg[] = [{ t: 'ping', seq: p.seq, target: id }];
@@ -69,15 +69,20 @@ function pingDead(c: CoreContext): void {
   c.send(id, t.address(i), [{ t: 'ping', seq: ++c.seqNo, target: id }, recordOf(c, i)]);
 }
 
-/** No direct ack in time: ask k relays to try, and expect their nacks if they fail too. */
+/**
+ * No direct ack in time: ask k relays to try, expecting their nacks if they
+ * fail too, and ping once more directly (a second chance against loss, as
+ * memberlist's TCP fallback is, without needing a stream).
+ */
 function probeTimedOut(c: CoreContext, p: ProbeState): void {
-  if (p.acked || c.probe !== p) return;
+  if (p.done || c.probe !== p) return;
   const t = c.table;
   const id = c.idOf(p.target);
   const req: PingReqMsg = { t: 'pingReq', seq: p.seq, target: id, addr: t.address(p.target) };
   const relays = c.pickRandom(c.opts.indirectChecks, (i) => i !== p.target && t.state(i) === ALIVE);
   for (const r of relays) c.send(c.idOf(r), t.address(r), [req]);
   p.expectedNacks = relays.length;
+  c.send(id, t.address(p.target), [{ t: 'ping', seq: p.seq, target: id }], false);
 }
 
 /**
@@ -86,11 +91,15 @@ function probeTimedOut(c: CoreContext, p: ProbeState): void {
  * awareness score rises by the number missing (Lifeguard).
  */
 function probeEnded(c: CoreContext, p: ProbeState): void {
-  if (p.acked) return;
+  if (p.done) return;
+  p.done = true;
   c.awareness.apply(p.expectedNacks > 0 ? p.expectedNacks - p.nacks : 1);
   const t = c.table;
-  if (!t.isLive(p.target)) return;
-  mergeSuspect(c, { t: 'suspect', id: c.idOf(p.target), inc: t.incarnation(p.target), by: c.opts.id }, 'gossip');
+  if (t.state(p.target) !== ALIVE) return;
+  const notice: SuspectMsg = { t: 'suspect', id: c.idOf(p.target), inc: t.incarnation(p.target), by: c.opts.id };
+  mergeSuspect(c, notice, 'gossip');
+  // Buddy system: tell the suspect at once, so a live one refutes within a round trip.
+  c.send(notice.id, t.address(p.target), [notice], false);
 }
 
 /** Answer a ping; a sender we think dead is told so, so it refutes. */
@@ -109,8 +118,9 @@ export function onPing(c: CoreContext, from: string, fromAddr: string, m: PingMs
 export function onAck(c: CoreContext, m: AckMsg): void {
   const p = c.probe;
   if (p !== null && p.seq === m.seq) {
-    if (!p.acked) c.awareness.apply(-1);
+    if (!p.acked && !p.done) c.awareness.apply(-1);
     p.acked = true;
+    p.done = true;
     return;
   }
   const r = c.relays.get(m.seq);
@@ -122,11 +132,15 @@ export function onAck(c: CoreContext, m: AckMsg): void {
   c.send(r.origin, r.originAddr, [{ t: 'ack', seq: r.originSeq }]);
 }
 
-/** A relay's nack: the relay is fine, the target did not answer it either. */
+/** A relay's nack: the relay is fine, the target did not answer it either. All in: conclude now. */
 export function onNack(c: CoreContext, m: NackMsg): void {
   const p = c.probe;
-  if (p !== null && p.seq === m.seq) p.nacks++;
-  else c.stats.stale++;
+  if (p === null || p.seq !== m.seq || p.done) {
+    c.stats.stale++;
+    return;
+  }
+  p.nacks++;
+  if (p.nacks >= p.expectedNacks) probeEnded(c, p);
 }
 
 /** Probe `target` on `from`'s behalf; nack at 80% of the timeout if it stays silent. */

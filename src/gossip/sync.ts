@@ -11,7 +11,7 @@
  * @internal
  * @module
  */
-import type { GossipMsg, SyncReqMsg, SyncRespMsg, UpdateMsg } from '../codec/gossip.js';
+import type { SyncReqMsg, SyncRespMsg, UpdateMsg } from '../codec/gossip.js';
 import { ENVELOPE_OVERHEAD, estimateSize } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
 import { DEAD } from './members.js';
@@ -24,10 +24,30 @@ export interface Watermark { epoch: number; seq: number }
 /** Largest number of peers whose marks are kept (the oldest are forgotten first). */
 const MAX_MARKS = 4096;
 
+/** Parts of one multi-packet response received so far. */
+interface Pending { epoch: number; seq: number; got: Set<number> }
+
 /** Anti-entropy state of one core. */
 export class SyncState {
   readonly marks = new Map<string, Watermark>();
+  private readonly pending = new Map<string, Pending>();
   constructor(readonly epoch: number) {}
+
+  /**
+   * Count one part of `peer`'s response; the mark advances only when every
+   * part of it arrived, so a lost packet means the rows are asked for again.
+   */
+  part(peer: string, m: SyncRespMsg): void {
+    let p = this.pending.get(peer);
+    if (p === undefined || p.epoch !== m.epoch || p.seq !== m.seq) {
+      p = { epoch: m.epoch, seq: m.seq, got: new Set() };
+      this.pending.set(peer, p);
+    }
+    p.got.add(m.part);
+    if (p.got.size < m.parts) return;
+    this.pending.delete(peer);
+    this.record(peer, { epoch: m.epoch, seq: m.seq });
+  }
 
   /** The request to send to `peer`. */
   request(c: CoreContext, peer: string, reply: boolean): SyncReqMsg {
@@ -67,9 +87,9 @@ export function onSyncReq(c: CoreContext, s: SyncState, from: string, fromAddr: 
   if (m.reply) c.send(from, fromAddr, [s.request(c, from, false)], false);
 }
 
-/** A response header: the rows in the same packet were merged by the caller; advance the mark at the end. */
+/** A response header: the rows in the same packet were merged by the caller; count the part. */
 export function onSyncResp(s: SyncState, from: string, m: SyncRespMsg): void {
-  if (!m.more) s.record(from, { epoch: m.epoch, seq: m.seq });
+  s.part(from, m);
 }
 
 /** Our rows (and key/value entries) changed after `since`, our own first. */
@@ -84,19 +104,20 @@ function changesSince(c: CoreContext, since: number): UpdateMsg[] {
 /** Split rows across packets that fit `maxPacketBytes`, each headed by a `syncResp`. */
 function sendChunked(c: CoreContext, s: SyncState, to: string, addr: string, records: UpdateMsg[]): void {
   const room = c.opts.maxPacketBytes - ENVELOPE_OVERHEAD - c.opts.clusterId.length - c.opts.id.length - 24;
-  let chunk: GossipMsg[] = [];
+  const chunks: UpdateMsg[][] = [[]];
   let used = 0;
-  const flush = (more: boolean): void => {
-    const head: SyncRespMsg = { t: 'syncResp', epoch: s.epoch, seq: c.table.seq, more };
-    c.send(to, addr, [head, ...chunk], false);
-    chunk = [];
-    used = 0;
-  };
   for (const r of records) {
     const size = estimateSize(r) + 1;
-    if (used + size > room && chunk.length > 0) flush(true);
-    chunk.push(r);
+    if (used + size > room && chunks[chunks.length - 1]!.length > 0) {
+      chunks.push([]);
+      used = 0;
+    }
+    chunks[chunks.length - 1]!.push(r);
     used += size;
   }
-  flush(false);
+  const seq = c.table.seq;
+  chunks.forEach((chunk, part) => {
+    const head: SyncRespMsg = { t: 'syncResp', epoch: s.epoch, seq, part, parts: chunks.length };
+    c.send(to, addr, [head, ...chunk], false);
+  });
 }

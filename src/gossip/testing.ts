@@ -111,7 +111,7 @@ export class GossipSim {
     for (const id of ids) {
       const m = this.members.get(id)!;
       // A fake sync response: merged as anti-entropy, so nobody re-broadcasts the whole table.
-      m.core.receive('__bootstrap__', [{ t: 'syncResp', epoch: 0, seq: 0, more: true }, ...alive], this.now);
+      m.core.receive('__bootstrap__', [{ t: 'syncResp', epoch: 0, seq: 0, part: 0, parts: 2 }, ...alive], this.now);
     }
     return ids;
   }
@@ -136,6 +136,12 @@ export class GossipSim {
     this.fabric.attach(id, (from, p) => this.deliver(m, p));
     this.apply(m, m.core.start(this.now));
     this.apply(m, m.core.join(seeds, this.now));
+  }
+
+  /** Call the member's core (broadcast, setKv, leave, …) and carry out what it returns. */
+  act(id: string, fn: (core: GossipCore, now: number) => GossipOutput): void {
+    const m = this.get(id);
+    if (m.up) this.apply(m, fn(m.core, this.now));
   }
 
   /** Pause a member's processing (inbound and timers) for `ms`. */

@@ -16,7 +16,7 @@ const all: GossipMsg[] = [
   { t: 'kv', owner: 'a', key: 'svc/web', ver: 3, value: null },
   { t: 'kv', owner: 'a', key: 'svc/db', ver: 4, value: new Uint8Array([9]) },
   { t: 'syncReq', epoch: 11, seq: 5, since: 2, sinceEpoch: 10, reply: true },
-  { t: 'syncResp', epoch: 11, seq: 5, more: false },
+  { t: 'syncResp', epoch: 11, seq: 5, part: 1, parts: 3 },
 ];
 
 function expectDecodeError(bytes: Uint8Array): void {

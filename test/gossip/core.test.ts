@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import type { GossipMsg, UpdateMsg } from '../../src/codec/gossip.js';
+import { GossipCore, type GossipOutput } from '../../src/gossip/core.js';
+import { GossipSim } from '../../src/gossip/testing.js';
+
+const meta = new Uint8Array(0);
+const feed = (core: GossipCore, from: string, msgs: GossipMsg[], now = 1): GossipOutput => core.receive(from, msgs, now);
+
+function started(id = 'me'): GossipCore {
+  const core = new GossipCore({ id, pushPullIntervalMs: 0 });
+  core.start(0);
+  feed(core, 'x', [{ t: 'alive', id: 'x', inc: 1, addr: 'x', meta }]);
+  return core;
+}
+
+describe('merge rules', () => {
+  it('an alive at incarnation k beats a suspect below k, and not the other way round', () => {
+    const core = started();
+    feed(core, 'y', [{ t: 'suspect', id: 'x', inc: 1, by: 'y' }]);
+    expect(core.member('x')!.state).toBe('suspect');
+    feed(core, 'x', [{ t: 'alive', id: 'x', inc: 2, addr: 'x', meta }]);
+    expect(core.member('x')!.state).toBe('alive');
+    feed(core, 'y', [{ t: 'suspect', id: 'x', inc: 1, by: 'y' }]);
+    expect(core.member('x')!.state).toBe('alive');
+    expect(core.stats.stale).toBeGreaterThan(0);
+  });
+
+  it('at one incarnation suspect beats alive and dead beats both; only a higher alive revives', () => {
+    const core = started();
+    feed(core, 'y', [{ t: 'suspect', id: 'x', inc: 1, by: 'y' }]);
+    feed(core, 'x', [{ t: 'alive', id: 'x', inc: 1, addr: 'x', meta }]);
+    expect(core.member('x')!.state).toBe('suspect');
+    feed(core, 'y', [{ t: 'dead', id: 'x', inc: 1, by: 'y', left: false }]);
+    expect(core.member('x')!.state).toBe('dead');
+    feed(core, 'x', [{ t: 'alive', id: 'x', inc: 1, addr: 'x', meta }]);
+    expect(core.member('x')!.state).toBe('dead');
+    const out = feed(core, 'x', [{ t: 'alive', id: 'x', inc: 2, addr: 'x:2', meta }]);
+    expect(core.member('x')).toMatchObject({ state: 'alive', address: 'x:2' });
+    expect(out.events.map((e) => e.type)).toContain('join');
+  });
+
+  it('refutes a suspicion about itself by raising its incarnation, and reports it for persistence', () => {
+    const core = started();
+    const before = core.incarnation;
+    const out = feed(core, 'y', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }, { t: 'ping', seq: 1, target: 'me' }]);
+    expect(core.incarnation).toBe(before + 1);
+    expect(out.events).toContainEqual({ type: 'incarnation', incarnation: before + 1 });
+    expect(core.health).toBe(1);
+    // The refutation rides on the ack of the same packet.
+    const ack = out.packets.find((p) => p.msgs[0]!.t === 'ack')!;
+    expect(ack.msgs).toContainEqual(expect.objectContaining({ t: 'alive', id: 'me', inc: before + 1 }));
+  });
+
+  it('restarts above its persisted incarnation', () => {
+    const core = new GossipCore({ id: 'me', incarnation: 41 });
+    core.start(0);
+    expect(core.incarnation).toBe(42);
+  });
+
+  it('is deterministic: the same seed and inputs give the same outputs', () => {
+    const run = () => {
+      const sim = new GossipSim({ seed: 9, loss: 0.1 });
+      sim.addMany(12);
+      sim.crash('n3');
+      sim.run(20_000);
+      return [sim.loop.eventsRun, ...sim.upIds().map((id) => sim.get(id).core.stats.packetsOut)];
+    };
+    expect(run()).toEqual(run());
+  });
+});
+
+describe('anti-entropy by change log', () => {
+  function syncRows(out: GossipOutput): UpdateMsg[] {
+    return out.packets.flatMap((p) => (p.msgs[0]!.t === 'syncResp' ? (p.msgs.slice(1) as UpdateMsg[]) : []));
+  }
+
+  it('sends the whole table on first contact and only the changes after', () => {
+    const a = started('a');
+    for (let i = 0; i < 200; i++) feed(a, `m${i}`, [{ t: 'alive', id: `m${i}`, inc: 1, addr: `m${i}`, meta }]);
+    const req = { t: 'syncReq' as const, epoch: 5, seq: 0, since: 0, sinceEpoch: 0, reply: false };
+    const first = feed(a, 'b', [req]);
+    const rows = syncRows(first);
+    expect(rows.length).toBe(202); // self, x, m0..m199
+    expect(first.packets.length).toBeGreaterThan(1); // chunked to fit packets
+    const head = first.packets[0]!.msgs[0] as { seq: number; epoch: number };
+    feed(a, 'y', [{ t: 'suspect', id: 'm7', inc: 1, by: 'y' }]);
+    const second = feed(a, 'b', [{ ...req, since: head.seq, sinceEpoch: head.epoch }]);
+    const changed = syncRows(second).map((m) => (m as { id: string }).id);
+    expect(changed).toEqual(['a', 'm7']);
+  });
+
+  it('sends everything again to a peer that holds a mark of an older epoch (we restarted)', () => {
+    const a = started('a');
+    const out = feed(a, 'b', [{ t: 'syncReq', epoch: 5, seq: 0, since: 3, sinceEpoch: 12345, reply: false }]);
+    expect(syncRows(out).length).toBe(2);
+  });
+
+  it('two members exchange what each lacks', () => {
+    const sim = new GossipSim({ seed: 3, member: { pushPullIntervalMs: 1000 } });
+    sim.add('a');
+    sim.add('b');
+    sim.act('a', (core, now) => core.setKv('svc', new Uint8Array([1]), now));
+    sim.act('b', (core, now) => core.join(['a'], now));
+    sim.run(3000);
+    expect(sim.get('b').core.kv('a').get('svc')).toEqual(new Uint8Array([1]));
+    expect(sim.get('a').core.member('b')?.state).toBe('alive');
+  });
+});
+
+describe('user data', () => {
+  it('fragments, reassembles and delivers a large broadcast once to everyone', () => {
+    const sim = new GossipSim({ seed: 4, loss: 0.05 });
+    const ids = sim.addMany(15);
+    const got = new Map<string, number>();
+    let bad = 0;
+    const payload = new Uint8Array(10_000).map((_, i) => i % 251);
+    sim.onEvent((m, ev) => {
+      if (ev.type !== 'broadcast') return;
+      got.set(m, (got.get(m) ?? 0) + 1);
+      if (ev.payload.byteLength !== payload.byteLength || !ev.payload.every((v, i) => v === payload[i])) bad++;
+    });
+    sim.act('n0', (core, now) => core.broadcast(payload, now));
+    sim.run(30_000);
+    expect(bad).toBe(0);
+    expect(got.size).toBe(ids.length - 1);
+    expect([...got.values()].every((v) => v === 1)).toBe(true);
+  });
+
+  it('refuses a broadcast above the limit', () => {
+    const core = new GossipCore({ id: 'a', maxUserPayloadBytes: 100 });
+    core.start(0);
+    expect(() => core.broadcast(new Uint8Array(101), 0)).toThrow(/maxUserPayloadBytes/);
+  });
+
+  it('replicates a key/value table with tombstones', () => {
+    const sim = new GossipSim({ seed: 5 });
+    sim.addMany(10);
+    sim.act('n1', (core, now) => core.setKv('route', new Uint8Array([9]), now));
+    sim.run(3000);
+    expect(sim.get('n7').core.kv('n1').get('route')).toEqual(new Uint8Array([9]));
+    sim.act('n1', (core, now) => core.setKv('route', null, now));
+    sim.run(3000);
+    expect(sim.get('n7').core.kv('n1').has('route')).toBe(false);
+  });
+
+  it('publishes metadata changes as updates', () => {
+    const sim = new GossipSim({ seed: 6 });
+    sim.addMany(8);
+    const seen: string[] = [];
+    sim.onEvent((m, ev) => ev.type === 'update' && ev.member.id === 'n2' && seen.push(m));
+    sim.act('n2', (core, now) => core.setMeta(new Uint8Array([1, 2, 3]), now));
+    sim.run(3000);
+    expect(seen.length).toBe(7);
+    expect(sim.get('n5').core.member('n2')!.meta).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('a graceful leave is seen as leave, not dead', () => {
+    const sim = new GossipSim({ seed: 7 });
+    sim.addMany(10);
+    const types: string[] = [];
+    sim.onEvent((_m, ev) => (ev.type === 'leave' || ev.type === 'dead') && types.push(ev.type));
+    sim.act('n4', (core, now) => core.leave(now));
+    sim.run(3000);
+    sim.crash('n4');
+    sim.run(20_000);
+    expect(sim.countSeeing('n4', 4)).toBe(9);
+    expect(types.filter((t) => t === 'dead')).toEqual([]);
+  });
+});
