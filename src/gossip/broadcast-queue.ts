@@ -50,6 +50,8 @@ interface Item {
   msg: UpdateMsg;
   size: number;
   transmits: number;
+  /** The packet it was last put in: an item goes into one packet at most once. */
+  packet: number;
 }
 
 /**
@@ -61,6 +63,8 @@ export class BroadcastQueue {
   /** Buckets by transmit count; a Set keeps insertion order (oldest first: fair). */
   private readonly buckets: Set<Item>[] = [];
   private readonly byKey = new Map<string, Item>();
+  /** Packet numbers for callers that give none (negative, never equal to a caller's). */
+  private anonymous = -1;
 
   /** Number of queued items. */
   get size(): number {
@@ -70,7 +74,7 @@ export class BroadcastQueue {
   /** Queue `msg` under `key`, replacing (and resetting) any item with that key. */
   push(key: string, msg: UpdateMsg): void {
     this.remove(key);
-    const item: Item = { key, msg, size: estimateSize(msg), transmits: 0 };
+    const item: Item = { key, msg, size: estimateSize(msg), transmits: 0, packet: 0 };
     this.byKey.set(key, item);
     this.bucket(0).add(item);
   }
@@ -91,15 +95,16 @@ export class BroadcastQueue {
   /**
    * Take items fitting in `bytes` (each costing its size plus `overhead`),
    * counting one transmission each and retiring items that reached `limit`.
+   * Items already taken for the same `packet` number are skipped.
    */
-  take(bytes: number, overhead: number, limit: number, out: UpdateMsg[] = []): UpdateMsg[] {
+  take(bytes: number, overhead: number, limit: number, out: UpdateMsg[] = [], packet = --this.anonymous): UpdateMsg[] {
     const chosen: Item[] = [];
     let left = bytes;
     for (let b = 0; b < this.buckets.length && left > 0; b++) {
       const set = this.buckets[b];
       if (set === undefined) continue;
       for (const it of set) {
-        if (it.size + overhead > left) continue;
+        if (it.size + overhead > left || it.packet === packet) continue;
         left -= it.size + overhead;
         chosen.push(it);
         if (left < 16) break;
@@ -107,6 +112,7 @@ export class BroadcastQueue {
     }
     for (const it of chosen) {
       out.push(it.msg);
+      it.packet = packet;
       this.buckets[it.transmits]!.delete(it);
       it.transmits++;
       if (it.transmits >= limit) this.byKey.delete(it.key);

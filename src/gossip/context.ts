@@ -80,6 +80,7 @@ export class CoreContext {
   events: GossipEvent[] = [];
   private readonly timers = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   private timerSeq = 0;
+  private packetNo = 0;
   private readonly envelope: number;
 
   constructor(
@@ -152,12 +153,16 @@ export class CoreContext {
       let space = this.opts.maxPacketBytes - used;
       const limit = this.transmitLimit();
       const before = msgs.length;
-      if (this.user.size > 0) this.user.take(Math.floor(space * this.opts.userShare), 1, limit, msgs as UpdateMsg[]);
+      const packet = ++this.packetNo;
+      const pig = msgs as UpdateMsg[];
+      if (this.user.size > 0) this.user.take(Math.floor(space * this.opts.userShare), 1, limit, pig, packet);
       space -= sizeOf(msgs, before);
       const mid = msgs.length;
-      this.system.take(space, 1, limit, msgs as UpdateMsg[]);
+      this.system.take(space, 1, limit, pig, packet);
       space -= sizeOf(msgs, mid);
-      if (this.user.size > 0 && space > 64) this.user.take(space, 1, limit, msgs as UpdateMsg[]);
+      const tail = msgs.length;
+      if (this.user.size > 0 && space > 64) this.user.take(space, 1, limit, pig, packet);
+      space -= sizeOf(msgs, tail);
       used = this.opts.maxPacketBytes - space;
     }
     if (msgs.length === 0) return;
