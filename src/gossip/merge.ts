@@ -127,7 +127,8 @@ export function recordOf(c: CoreContext, i: number): AliveMsg | SuspectMsg | Dea
   const id = t.ids.idOf(i);
   const inc = t.incarnation(i);
   const s = t.state(i);
-  if (s === SUSPECT) return { t: 'suspect', id, inc, by: c.opts.id };
+  // Name the original accuser: passing on a suspicion is not confirming it.
+  if (s === SUSPECT) return { t: 'suspect', id, inc, by: c.suspicions.get(i)?.by ?? c.opts.id };
   if (s === DEAD || s === LEFT) return { t: 'dead', id, inc, by: c.opts.id, left: s === LEFT };
   return { t: 'alive', id, inc, addr: t.address(i), meta: t.meta(i) };
 }
@@ -151,9 +152,11 @@ function confirm(c: CoreContext, i: number, m: SuspectMsg): void {
   c.queueSystem(m.id, m);
 }
 
-function scheduleExpiry(c: CoreContext, i: number, s: Suspicion): void {
-  c.at(s.deadline(), () => {
+function scheduleExpiry(c: CoreContext, i: number, s: Suspicion, at = s.deadline()): void {
+  c.at(at, () => {
     if (c.suspicions.get(i) !== s || c.now < s.deadline()) return;
+    // Unconfirmed: wait another full period for a confirmation or the refutation.
+    if (!s.canExpire) return scheduleExpiry(c, i, s, c.now + s.maxTimeout);
     const id = c.idOf(i);
     mergeDead(c, { t: 'dead', id, inc: c.table.incarnation(i), by: c.opts.id, left: false }, 'gossip');
   });

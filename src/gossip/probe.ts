@@ -95,11 +95,13 @@ function probeEnded(c: CoreContext, p: ProbeState): void {
   p.done = true;
   c.awareness.apply(p.expectedNacks > 0 ? p.expectedNacks - p.nacks : 1);
   const t = c.table;
-  if (t.state(p.target) !== ALIVE) return;
+  const was = t.state(p.target);
+  if (!t.isLive(p.target)) return;
+  // Starts a suspicion, or confirms (independently) one we heard of.
   const notice: SuspectMsg = { t: 'suspect', id: c.idOf(p.target), inc: t.incarnation(p.target), by: c.opts.id };
   mergeSuspect(c, notice, 'gossip');
   // Buddy system: tell the suspect at once, so a live one refutes within a round trip.
-  c.send(notice.id, t.address(p.target), [notice], false);
+  if (was === ALIVE) c.send(notice.id, t.address(p.target), [notice], false);
 }
 
 /** Answer a ping; a sender we think dead is told so, so it refutes. */

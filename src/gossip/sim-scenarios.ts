@@ -128,15 +128,18 @@ export function slowMembers(p: ScenarioParams, share: number, durationMs = 600_0
 /**
  * 5. A share of members with heavy ingress loss, or with one-way (egress)
  * loss toggled 20 s on / 20 s off: ms until each is stably dead everywhere
- * (-1 if never) and the number of dead→alive oscillations seen.
+ * (-1 if never), returns from the dead per (observer, lossy member), and
+ * healthy members declared dead.
  */
-export function lossyMembers(p: ScenarioParams, mode: 'ingress' | 'oneway', durationMs = 120_000): { removedAt: number; oscillations: number } {
+export function lossyMembers(p: ScenarioParams, mode: 'ingress' | 'oneway', durationMs = 120_000): { removedAt: number; oscillations: number; falsePositives: number } {
   const { sim, ids } = newSim(p);
   const bad = ids.slice(1, 1 + Math.max(1, Math.round(ids.length * 0.01)));
   const badSet = new Set(bad);
   let osc = 0;
+  let fp = 0;
   sim.onEvent((_m, ev) => {
     if (ev.type === 'join' && badSet.has(ev.member.id)) osc++;
+    if (ev.type === 'dead' && !badSet.has(ev.member.id)) fp++;
   });
   const t0 = sim.now;
   for (const b of bad) {
@@ -154,7 +157,7 @@ export function lossyMembers(p: ScenarioParams, mode: 'ingress' | 'oneway', dura
     if (allDead && removedAt < 0) removedAt = sim.now - t0;
     if (!allDead) removedAt = -1;
   }
-  return { removedAt, oscillations: osc };
+  return { removedAt, oscillations: osc / Math.max(1, live * bad.length), falsePositives: fp };
 }
 
 /** 6. Half the members restart within `windowMs`: members that stay stuck dead in some live view after `settleMs`. */
@@ -208,7 +211,7 @@ export function traffic(p: ScenarioParams, durationMs = 60_000, churnMs = 0): { 
   return { bytesPerSec: ids.map((id, i) => rate(id, i, 'bytesOut')), msgsPerSec: ids.map((id, i) => rate(id, i, 'packetsOut')) };
 }
 
-/** 9. `n` members start from one seed within `windowMs`: ms until all see all (-1 if not within the limit). */
+/** 9. `n` members start from one seed within `windowMs`: ms from the last start until all see all (-1 if not within the limit). */
 export function bootstrap(p: ScenarioParams, windowMs = 10_000, limitMs = 60_000): { allSeeAll: number } {
   const sim = new GossipSim({ seed: p.seed, loss: p.loss, member: p.member ?? {} });
   sim.add('n0');
@@ -217,8 +220,9 @@ export function bootstrap(p: ScenarioParams, windowMs = 10_000, limitMs = 60_000
     sim.loop.schedule(at, () => sim.add(`n${k}`, ['n0']));
   }
   sim.run(windowMs);
+  const last = sim.now;
   const ok = sim.runUntil(() => allSeeAll(sim, p.n), limitMs, 250);
-  return { allSeeAll: ok ? sim.now : -1 };
+  return { allSeeAll: ok ? sim.now - last : -1 };
 }
 
 function allSeeAll(sim: GossipSim, n: number): boolean {

@@ -36,13 +36,29 @@ export class Suspicion {
    * @param startedAt when it started (ms)
    */
   constructor(
-    by: string,
+    /** Who started the suspicion (its accuser). */
+    readonly by: string,
     private readonly k: number,
     private readonly min: number,
     private readonly max: number,
     readonly startedAt: number,
   ) {
     this.confirmers.add(by);
+  }
+
+  /**
+   * Whether the suspicion may turn into a death when its timer runs out: a
+   * lone accuser is not enough while anyone else could confirm (k ≥ 1). A
+   * member with a bad inbound link suspects everyone and hears no
+   * refutations; without this rule it would kill healthy members one by one.
+   */
+  get canExpire(): boolean {
+    return this.k === 0 || this.confirmations > 0;
+  }
+
+  /** Longest timeout (no confirmations). */
+  get maxTimeout(): number {
+    return this.max;
   }
 
   /** Number of independent confirmations so far (excluding the starter). */
