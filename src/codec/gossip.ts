@@ -8,7 +8,13 @@
  */
 import { DecodeError } from '../errors.js';
 import { decodeValue, encodeValue } from './msgpack.js';
-import { arr, bool, bytes, fail, id, intIn, str, uint } from './validate.js';
+import { arr, bool, bytes as rawBytes, fail, id, intIn, str, uint } from './validate.js';
+
+/** Validated bytes as a plain Uint8Array view (msgpackr gives Node Buffers; users get the same type everywhere). */
+function bytes(v: unknown, field: string, maxLen: number): Uint8Array {
+  const b = rawBytes(v, field, maxLen);
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
 
 /** Envelope version written by this build. */
 export const GOSSIP_WIRE_VERSION = 1;

@@ -93,6 +93,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
+  private crypting = 0;
 
   constructor(private readonly options: GossipNodeOptions) {
     super();
@@ -111,6 +112,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   /** This member's id. */
   get id(): string {
     return this.core.options.id;
+  }
+
+  /** Encryptions and decryptions in flight (lets virtual-time tests wait for WebCrypto). */
+  get pendingCrypto(): number {
+    return this.crypting;
   }
 
   /** Lifeguard local health (0 is healthy). */
@@ -200,10 +206,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       this.handlePlain(packet, from);
       return;
     }
+    this.crypting++;
     this.keyring.decrypt(packet, this.aad).then(
       (plain) => (plain === null ? this.stats.unauthenticated++ : this.handlePlain(plain, from)),
       (e: unknown) => this.emit('error', e),
-    );
+    ).finally(() => this.crypting--);
   }
 
   private handlePlain(bytes: Uint8Array, from: string): void {
@@ -234,7 +241,10 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       this.trySend(addr, plain);
       return;
     }
-    this.keyring.encrypt(plain, this.aad).then((c) => this.trySend(addr, c), (e: unknown) => this.emit('error', e));
+    this.crypting++;
+    this.keyring.encrypt(plain, this.aad)
+      .then((c) => this.trySend(addr, c), (e: unknown) => this.emit('error', e))
+      .finally(() => this.crypting--);
   }
 
   private trySend(addr: string, bytes: Uint8Array): void {

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { encodeValue } from '../../src/codec/msgpack.js';
+import { encodeGossipPacket } from '../../src/codec/gossip.js';
+import { GossipKeyring, GossipNode, MemoryGossipNetwork, type MemberInfo } from '../../src/gossip/index.js';
+import { EventLoop } from '../../src/testing/sim/event-loop.js';
+
+function cluster(n: number, extra: (i: number) => Partial<ConstructorParameters<typeof GossipNode>[0]> = () => ({})) {
+  const loop = new EventLoop();
+  const net = new MemoryGossipNetwork({ clock: loop.clock(), seed: 1, faults: { minDelayMs: 1, maxDelayMs: 3 } });
+  const nodes = Array.from({ length: n }, (_, i) => new GossipNode({ id: `g${i}`, transport: net.transport(`g${i}`), clock: loop.clock(), ...extra(i) }));
+  return { loop, net, nodes };
+}
+
+/** Advance virtual time in small steps, letting WebCrypto work finish before each step. */
+async function runFor(loop: EventLoop, nodes: GossipNode[], ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 10) {
+    for (let spins = 0; spins < 1000 && nodes.some((n) => n.pendingCrypto > 0); spins++) await new Promise((r) => setTimeout(r, 0));
+    await loop.runForAsync(10);
+  }
+}
+
+describe('GossipNode driver', () => {
+  it('joins through a seed, emits typed events, and reports a crash as suspect then dead', async () => {
+    const { loop, nodes } = cluster(5);
+    const joins: string[] = [];
+    const deaths: MemberInfo[] = [];
+    nodes[1]!.on('join', (m) => joins.push(m.id));
+    nodes[1]!.on('dead', (m) => deaths.push(m));
+    await nodes[0]!.start();
+    for (const n of nodes.slice(1)) await n.start(['g0']);
+    loop.runFor(5000);
+    for (const n of nodes) expect(n.aliveMembers().length).toBe(5);
+    expect(new Set(joins)).toEqual(new Set(['g0', 'g2', 'g3', 'g4']));
+    const suspects: string[] = [];
+    nodes[1]!.on('suspect', (m) => suspects.push(m.id));
+    await nodes[4]!.stop();
+    loop.runFor(30_000);
+    expect(suspects).toContain('g4');
+    expect(deaths.map((m) => m.id)).toEqual(['g4']);
+  });
+
+  it('delivers user broadcasts and key/value entries, persists incarnations', async () => {
+    const persisted: number[] = [];
+    const { loop, nodes } = cluster(4, (i) => (i === 0 ? { onIncarnation: (n) => void persisted.push(n) } : {}));
+    for (const [i, n] of nodes.entries()) await n.start(i === 0 ? [] : ['g0']);
+    loop.runFor(3000);
+    const got: string[] = [];
+    nodes[3]!.on('broadcast', (p, from) => got.push(`${from}:${new TextDecoder().decode(p)}`));
+    nodes[0]!.broadcast(new TextEncoder().encode('hello'));
+    nodes[0]!.setKv('svc/web', new Uint8Array([80]));
+    nodes[0]!.setMeta(new Uint8Array([1]));
+    loop.runFor(3000);
+    expect(got).toEqual(['g0:hello']);
+    expect(nodes[2]!.kv('g0').get('svc/web')).toEqual(new Uint8Array([80]));
+    expect(nodes[2]!.member('g0')!.meta).toEqual(new Uint8Array([1]));
+    expect(persisted).toEqual([1, 2]);
+  });
+
+  it('drops and counts malformed, oversized and foreign-cluster packets without crashing', async () => {
+    const { loop, net, nodes } = cluster(2);
+    await nodes[0]!.start();
+    await nodes[1]!.start(['g0']);
+    loop.runFor(2000);
+    net.fabric.send('evil', 'g0', new Uint8Array([0xc1, 0xff, 0x00]));
+    net.fabric.send('evil', 'g0', encodeValue([1, 'quorumkit', 'evil', [[5, 'x', -3, 'x', new Uint8Array(0)]]]));
+    net.fabric.send('evil', 'g0', new Uint8Array(5000));
+    net.fabric.send('evil', 'g0', encodeGossipPacket('other-cluster', 'evil', [{ t: 'ping', seq: 1, target: 'g0' }]));
+    loop.runFor(2000);
+    expect(nodes[0]!.stats.malformed).toBe(3);
+    expect(nodes[0]!.stats.wrongCluster).toBe(1);
+    expect(nodes[0]!.aliveMembers().map((m) => m.id).sort()).toEqual(['g0', 'g1']);
+  });
+
+  it('encrypts with the keyring: same keys talk, rotation works, a wrong key is shut out', async () => {
+    const k1 = new Uint8Array(32).fill(1);
+    const k2 = new Uint8Array(32).fill(2);
+    const k3 = new Uint8Array(32).fill(3);
+    const rings = [await GossipKeyring.create(k1, [k2]), await GossipKeyring.create(k2, [k1]), await GossipKeyring.create(k3)];
+    const { loop, nodes } = cluster(3, (i) => ({ keyring: rings[i]! }));
+    await nodes[0]!.start();
+    await nodes[1]!.start(['g0']);
+    await nodes[2]!.start(['g0']);
+    await runFor(loop, nodes, 3000);
+    expect(nodes[0]!.member('g1')?.state).toBe('alive');
+    expect(nodes[1]!.member('g0')?.state).toBe('alive');
+    expect(nodes[0]!.member('g2')).toBeUndefined();
+    expect(nodes[0]!.stats.unauthenticated).toBeGreaterThan(0);
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  it('leaves gracefully, and rejects calls after stop', async () => {
+    const { loop, nodes } = cluster(3);
+    for (const [i, n] of nodes.entries()) await n.start(i === 0 ? [] : ['g0']);
+    loop.runFor(3000);
+    const left: string[] = [];
+    nodes[0]!.on('leave', (m) => left.push(m.id));
+    const done = nodes[2]!.leave();
+    await loop.runForAsync(5000);
+    await done;
+    expect(left).toEqual(['g2']);
+    expect(() => nodes[2]!.broadcast(new Uint8Array(1))).toThrow(/not running/);
+  });
+
+  it('rejects bad options with InvalidConfigError', () => {
+    const net = new MemoryGossipNetwork();
+    expect(() => new GossipNode({ id: 'a', transport: net.transport('a'), probeTimeoutMs: 5000 })).toThrow(/probeTimeoutMs: expected/);
+  });
+});
+
+describe('GossipKeyring', () => {
+  it('binds the cluster id as authenticated data and refuses to drop its primary key', async () => {
+    const k = new Uint8Array(32).fill(7);
+    const ring = await GossipKeyring.create(k);
+    const aad = new TextEncoder().encode('c1');
+    const ct = await ring.encrypt(new Uint8Array([1, 2, 3]), aad);
+    expect(await ring.decrypt(ct, aad)).toEqual(new Uint8Array([1, 2, 3]));
+    expect(await ring.decrypt(ct, new TextEncoder().encode('c2'))).toBeNull();
+    ct[ct.length - 1]! ^= 1;
+    expect(await ring.decrypt(ct, aad)).toBeNull();
+    expect(() => ring.remove(k)).toThrow(/primary/);
+    await expect(GossipKeyring.create(new Uint8Array(16))).rejects.toThrow(/32 bytes/);
+  });
+});
