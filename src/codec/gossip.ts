@@ -42,9 +42,13 @@ export interface KvMsg { t: 'kv'; owner: string; key: string; ver: number; value
  * (a sequence in your log with epoch `sinceEpoch`)". The sender's own log
  * position comes along so the reply can ask for the sender's changes too.
  */
-export interface SyncReqMsg { t: 'syncReq'; epoch: number; seq: number; since: number; sinceEpoch: number; reply: boolean }
-/** Anti-entropy answer header (part `part` of `parts`); the records follow as ordinary update messages. */
-export interface SyncRespMsg { t: 'syncResp'; epoch: number; seq: number; part: number; parts: number }
+export interface SyncReqMsg { t: 'syncReq'; epoch: number; seq: number; since: number; sinceEpoch: number; until: number; reply: boolean }
+/**
+ * Anti-entropy answer header: the update messages after it in the packet
+ * are the sender's rows with change sequence in (lo, hi] (epoch `epoch`),
+ * part of an answer that covers up to `seq`.
+ */
+export interface SyncRespMsg { t: 'syncResp'; epoch: number; seq: number; lo: number; hi: number }
 
 /** Updates that spread by piggybacking and by anti-entropy. */
 export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg;
@@ -75,8 +79,8 @@ function toWire(m: GossipMsg): unknown[] {
     case 'dead': return [TAG.dead, m.id, m.inc, m.by, m.left];
     case 'user': return [TAG.user, m.origin, m.mid, m.idx, m.total, m.data];
     case 'kv': return [TAG.kv, m.owner, m.key, m.ver, m.value];
-    case 'syncReq': return [TAG.syncReq, m.epoch, m.seq, m.since, m.sinceEpoch, m.reply];
-    case 'syncResp': return [TAG.syncResp, m.epoch, m.seq, m.part, m.parts];
+    case 'syncReq': return [TAG.syncReq, m.epoch, m.seq, m.since, m.sinceEpoch, m.reply, m.until];
+    case 'syncResp': return [TAG.syncResp, m.epoch, m.seq, m.lo, m.hi];
   }
 }
 
@@ -120,10 +124,10 @@ function fromWire(raw: unknown, f: string, limits: GossipDecodeLimits): GossipMs
       return { t: 'kv', owner: id(a[1], `${f}.owner`), key: str(a[2], `${f}.key`, 1024), ver: uint(a[3], `${f}.ver`), value };
     }
     case TAG.syncReq:
-      return { t: 'syncReq', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), since: uint(a[3], `${f}.since`), sinceEpoch: intIn(a[4], `${f}.sinceEpoch`, 0, U32), reply: bool(a[5], `${f}.reply`) };
+      return { t: 'syncReq', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), since: uint(a[3], `${f}.since`), sinceEpoch: intIn(a[4], `${f}.sinceEpoch`, 0, U32), reply: bool(a[5], `${f}.reply`), until: uint(a[6], `${f}.until`) };
     case TAG.syncResp: {
-      const parts = intIn(a[4], `${f}.parts`, 1, 1 << 20);
-      return { t: 'syncResp', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), part: intIn(a[3], `${f}.part`, 0, parts - 1), parts };
+      const lo = uint(a[3], `${f}.lo`);
+      return { t: 'syncResp', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), lo, hi: intIn(a[4], `${f}.hi`, lo, Number.MAX_SAFE_INTEGER) };
     }
     default:
       throw new DecodeError(`Field ${f}.tag: unknown message tag ${tag}`);
@@ -158,8 +162,8 @@ export function estimateSize(m: GossipMsg): number {
     case 'dead': return 15 + m.id.length + m.by.length;
     case 'user': return 22 + m.origin.length + m.data.byteLength;
     case 'kv': return 16 + m.owner.length + m.key.length * 3 + (m.value?.byteLength ?? 0);
-    case 'syncReq': return 30;
-    case 'syncResp': return 24;
+    case 'syncReq': return 36;
+    case 'syncResp': return 30;
   }
 }
 

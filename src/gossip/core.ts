@@ -106,8 +106,9 @@ export class GossipCore {
   /**
    * Contact seed members (by address): a full two-way table exchange with
    * each. Retried with backoff (1, 2, 4 … probe intervals, at most 30 s)
-   * until one complete exchange happened, so a lost packet or a seed that
-   * is not up yet does not leave it alone or with half a table.
+   * until an answer arrives, so a lost packet or a seed that is not up yet
+   * does not leave it alone; parts of the answer lost on the way are then
+   * asked for on their own.
    */
   join(addresses: readonly string[], now: number): GossipOutput {
     this.advance(now);
@@ -117,10 +118,10 @@ export class GossipCore {
 
   private sendJoin(seeds: readonly string[], attempt: number): void {
     const c = this.c;
-    // Done once one complete table exchange happened (a lost part means asking again).
-    if (seeds.length === 0 || c.leaving || (attempt > 0 && c.sync.marks.size > 0)) return;
+    // Done once any answer arrived; lost parts of it are asked for as gaps (see sync.ts).
+    if (seeds.length === 0 || c.leaving || (attempt > 0 && c.sync.cover.size > 0)) return;
     for (const addr of seeds) {
-      c.send(addr, addr, [{ t: 'syncReq', epoch: c.sync.epoch, seq: c.table.seq, since: 0, sinceEpoch: 0, reply: true }, selfAlive(c)], false);
+      c.send(addr, addr, [{ t: 'syncReq', epoch: c.sync.epoch, seq: c.table.seq, since: 0, sinceEpoch: 0, until: 0, reply: true }, selfAlive(c)], false);
     }
     const delay = Math.min(30_000, c.opts.probeIntervalMs * 2 ** attempt);
     c.at(c.now + delay, () => this.sendJoin(seeds, attempt + 1));
@@ -245,7 +246,7 @@ export class GossipCore {
       case 'nack': return onNack(c, m);
       case 'pingReq': return onPingReq(c, from, fromAddr, m);
       case 'syncReq': return onSyncReq(c, c.sync, from, fromAddr, m);
-      case 'syncResp': return onSyncResp(c.sync, from, m);
+      case 'syncResp': return onSyncResp(c, c.sync, from, fromAddr, m);
       default: return;
     }
   }

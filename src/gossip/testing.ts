@@ -111,7 +111,7 @@ export class GossipSim {
     for (const id of ids) {
       const m = this.members.get(id)!;
       // A fake sync response: merged as anti-entropy, so nobody re-broadcasts the whole table.
-      m.core.receive('__bootstrap__', [{ t: 'syncResp', epoch: 0, seq: 0, part: 0, parts: 2 }, ...alive], this.now);
+      m.core.receive('__bootstrap__', [{ t: 'syncResp', epoch: 0, seq: 0, lo: 0, hi: 0 }, ...alive], this.now);
     }
     return ids;
   }

@@ -100,11 +100,13 @@ function store(c: CoreContext, u: UserState, owner: number, m: KvMsg): void {
   t.set(m.key, { ver: m.ver, value: m.value, seq: c.table.nextSeq(), at: c.now });
 }
 
-/** Entries changed after `since`, for anti-entropy. */
-export function kvChangesSince(c: CoreContext, u: UserState, since: number, out: UpdateMsg[]): void {
+/** Entries changed in (since, until], for anti-entropy. */
+export function kvChangesSince(c: CoreContext, u: UserState, since: number, until: number, out: Array<{ seq: number; msg: UpdateMsg }>): void {
   for (const [owner, t] of u.kv) {
     const id = c.idOf(owner);
-    for (const [key, e] of t) if (e.seq > since) out.push({ t: 'kv', owner: id, key, ver: e.ver, value: e.value });
+    for (const [key, e] of t) {
+      if (e.seq > since && e.seq <= until) out.push({ seq: e.seq, msg: { t: 'kv', owner: id, key, ver: e.ver, value: e.value } });
+    }
   }
 }
 

@@ -15,8 +15,8 @@ const all: GossipMsg[] = [
   { t: 'user', origin: 'a', mid: 1, idx: 0, total: 2, data: new Uint8Array(100) },
   { t: 'kv', owner: 'a', key: 'svc/web', ver: 3, value: null },
   { t: 'kv', owner: 'a', key: 'svc/db', ver: 4, value: new Uint8Array([9]) },
-  { t: 'syncReq', epoch: 11, seq: 5, since: 2, sinceEpoch: 10, reply: true },
-  { t: 'syncResp', epoch: 11, seq: 5, part: 1, parts: 3 },
+  { t: 'syncReq', epoch: 11, seq: 5, since: 2, sinceEpoch: 10, until: 0, reply: true },
+  { t: 'syncResp', epoch: 11, seq: 5, lo: 1, hi: 3 },
 ];
 
 function expectDecodeError(bytes: Uint8Array): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GossipMsg, UpdateMsg } from '../../src/codec/gossip.js';
 import { GossipCore, type GossipOutput } from '../../src/gossip/core.js';
+import { SyncState } from '../../src/gossip/sync.js';
 import { GossipSim } from '../../src/gossip/testing.js';
 
 const meta = new Uint8Array(0);
@@ -77,22 +78,46 @@ describe('anti-entropy by change log', () => {
   it('sends the whole table on first contact and only the changes after', () => {
     const a = started('a');
     for (let i = 0; i < 200; i++) feed(a, `m${i}`, [{ t: 'alive', id: `m${i}`, inc: 1, addr: `m${i}`, meta }]);
-    const req = { t: 'syncReq' as const, epoch: 5, seq: 0, since: 0, sinceEpoch: 0, reply: false };
+    const req = { t: 'syncReq' as const, epoch: 5, seq: 0, since: 0, sinceEpoch: 0, until: 0, reply: false };
     const first = feed(a, 'b', [req]);
     const rows = syncRows(first);
     expect(rows.length).toBe(202); // self, x, m0..m199
     expect(first.packets.length).toBeGreaterThan(1); // chunked to fit packets
-    const head = first.packets[0]!.msgs[0] as { seq: number; epoch: number };
+    const last = first.packets[first.packets.length - 1]!.msgs[0] as { hi: number; epoch: number };
     feed(a, 'y', [{ t: 'suspect', id: 'm7', inc: 1, by: 'y' }]);
-    const second = feed(a, 'b', [{ ...req, since: head.seq, sinceEpoch: head.epoch }]);
+    const second = feed(a, 'b', [{ ...req, since: last.hi, sinceEpoch: last.epoch }]);
     const changed = syncRows(second).map((m) => (m as { id: string }).id);
-    expect(changed).toEqual(['a', 'm7']);
+    expect(changed).toEqual(['m7', 'a']); // the change, and our own row (always first-hand)
   });
 
   it('sends everything again to a peer that holds a mark of an older epoch (we restarted)', () => {
     const a = started('a');
-    const out = feed(a, 'b', [{ t: 'syncReq', epoch: 5, seq: 0, since: 3, sinceEpoch: 12345, reply: false }]);
+    const out = feed(a, 'b', [{ t: 'syncReq', epoch: 5, seq: 0, since: 3, sinceEpoch: 12345, until: 0, reply: false }]);
     expect(syncRows(out).length).toBe(2);
+  });
+
+  it('keeps ranges beyond a lost part and asks for just the gap', () => {
+    const s = new SyncState(1);
+    const resp = (lo: number, hi: number) => ({ t: 'syncResp' as const, epoch: 9, seq: 30, lo, hi });
+    s.add('p', 'p', resp(0, 10));
+    s.add('p', 'p', resp(20, 30));
+    const cv = s.cover.get('p')!;
+    expect([cv.mark, cv.ahead]).toEqual([10, [[20, 30]]]);
+    const core = started('q');
+    expect(s.request((core as unknown as { c: never }).c, 'p', false)).toMatchObject({ since: 10, until: 20, sinceEpoch: 9 });
+    s.add('p', 'p', resp(10, 20));
+    expect([cv.mark, cv.ahead]).toEqual([30, []]);
+    s.add('p', 'p', { ...resp(0, 5), epoch: 10 }); // the peer restarted: start over
+    expect(s.cover.get('p')!.mark).toBe(5);
+  });
+
+  it('a 1,000-row table reaches a joiner over a 20%-loss link without waiting for the periodic sync', () => {
+    const sim = new GossipSim({ seed: 21, member: { pushPullIntervalMs: 0 } });
+    sim.addMany(1000);
+    sim.fabric.setLink('n0', 'joiner', { drop: 0.2 });
+    sim.add('joiner', ['n0']);
+    sim.run(8000);
+    expect(sim.get('joiner').core.liveCount).toBe(1001);
   });
 
   it('two members exchange what each lacks', () => {
