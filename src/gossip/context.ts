@@ -13,6 +13,7 @@ import { Awareness } from './awareness.js';
 import { BroadcastQueue, retransmitBudget } from './broadcast-queue.js';
 import type { ResolvedGossipOptions } from './config.js';
 import type { GossipEvent } from './events.js';
+import { IntList } from './int-list.js';
 import { IdInterner, MemberTable } from './members.js';
 import type { Suspicion } from './suspicion.js';
 import { SyncState } from './sync.js';
@@ -71,7 +72,7 @@ export class CoreContext {
   readonly userData: UserState;
   readonly stats: GossipCoreStats = { packetsOut: 0, bytesOut: 0, packetsIn: 0, stale: 0, refutes: 0, suspected: 0, declaredDead: 0 };
   probe: ProbeState | null = null;
-  probeOrder: number[] = [];
+  probeOrder = new IntList();
   probeIndex = 0;
   seqNo = 0;
   leaving = false;
@@ -183,11 +184,14 @@ export class CoreContext {
     // Rejection sampling with a bounded number of tries: cheap at 10,000 members, where a
     // filtered copy per gossip round would dominate the simulator's time.
     for (let tries = 0; picked.length < k && tries < k * 8 + 16; tries++) {
-      const i = known[this.rng.int(known.length)]!;
+      const i = known.get(this.rng.int(known.length));
       if (i !== this.self && ok(i) && !picked.includes(i)) picked.push(i);
     }
     if (picked.length < k && known.length <= 64) {
-      for (const i of known) if (picked.length < k && i !== this.self && ok(i) && !picked.includes(i)) picked.push(i);
+      for (let j = 0; j < known.length && picked.length < k; j++) {
+        const i = known.get(j);
+        if (i !== this.self && ok(i) && !picked.includes(i)) picked.push(i);
+      }
     }
     return picked;
   }

@@ -204,7 +204,7 @@ export class GossipCore {
 
   /** Every known member (this one included), any state. */
   members(): MemberInfo[] {
-    return this.c.table.known.map((i) => this.c.table.info(i));
+    return this.c.table.known.toArray().map((i) => this.c.table.info(i));
   }
 
   /** Raw state code of `id` (0 unknown, 1 alive, 2 suspect, 3 dead, 4 left): cheap, for simulators. */
@@ -269,7 +269,7 @@ export class GossipCore {
     housekeep(c, c.userData);
     const t = c.table;
     const horizon = c.now - c.opts.reconnectTimeoutMs;
-    for (const i of [...t.known]) if (i !== c.self && !t.isLive(i) && t.changedAtOf(i) < horizon) t.forget(i);
+    for (const i of t.known.toArray()) if (i !== c.self && !t.isLive(i) && t.changedAtOf(i) < horizon) t.forget(i);
   }
 }
 

@@ -6,6 +6,7 @@
  * in memory: about 17 bytes a row instead of a few hundred for objects.
  * @module
  */
+import { IntList } from './int-list.js';
 
 /** A member's state. Order matters: at one incarnation a later state wins. */
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
@@ -79,7 +80,7 @@ export class MemberTable {
   private readonly addr = new Map<number, string>();
   private readonly metas = new Map<number, Uint8Array>();
   /** Indices of known members, in the order they became known. */
-  readonly known: number[] = [];
+  readonly known = new IntList();
   private live = 0;
   private seqCounter = 0;
 
@@ -175,8 +176,7 @@ export class MemberTable {
     this.inc[i] = 0;
     this.addr.delete(i);
     this.metas.delete(i);
-    const at = this.known.indexOf(i);
-    if (at >= 0) this.known.splice(at, 1);
+    this.known.remove(i);
   }
 
   /** A public snapshot of `i`. */

@@ -172,8 +172,8 @@ function insertProbeTarget(c: CoreContext, i: number): void {
   order.push(i);
   const from = Math.min(c.probeIndex, order.length - 1);
   const j = from + c.rng.int(order.length - from);
-  order[order.length - 1] = order[j]!;
-  order[j] = i;
+  order.set(order.length - 1, order.get(j));
+  order.set(j, i);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -34,7 +34,7 @@ export function startProbe(c: CoreContext): void {
 function nextTarget(c: CoreContext): number | undefined {
   for (let pass = 0; pass < 2; pass++) {
     while (c.probeIndex < c.probeOrder.length) {
-      const i = c.probeOrder[c.probeIndex++]!;
+      const i = c.probeOrder.get(c.probeIndex++);
       if (i !== c.self && c.table.isLive(i)) return i;
     }
     reshuffle(c);
@@ -47,9 +47,9 @@ function reshuffle(c: CoreContext): void {
   const order = c.table.known.filter((i) => i !== c.self && c.table.isLive(i));
   for (let k = order.length - 1; k > 0; k--) {
     const j = c.rng.int(k + 1);
-    const tmp = order[k]!;
-    order[k] = order[j]!;
-    order[j] = tmp;
+    const tmp = order.get(k);
+    order.set(k, order.get(j));
+    order.set(j, tmp);
   }
   c.probeOrder = order;
   c.probeIndex = 0;

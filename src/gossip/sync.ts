@@ -151,7 +151,8 @@ function armFill(c: CoreContext, s: SyncState, peer: string, cv: Coverage): void
 function changesIn(c: CoreContext, since: number, until: number): SeqRecord[] {
   const t = c.table;
   const out: SeqRecord[] = [];
-  for (const i of t.known) {
+  for (let k = 0; k < t.known.length; k++) {
+    const i = t.known.get(k);
     const q = t.changeSeqOf(i);
     if (q > since && q <= until) out.push({ seq: q, msg: recordOf(c, i) });
   }
