@@ -71,6 +71,17 @@ describe('GossipNode driver', () => {
     expect(nodes[0]!.aliveMembers().map((m) => m.id).sort()).toEqual(['g0', 'g1']);
   });
 
+  it('survives a link that corrupts 20% of packets: bad ones are dropped and counted, the cluster still forms', async () => {
+    const { loop, net, nodes } = cluster(4);
+    net.fabric.setDefaults({ corrupt: 0.2 });
+    for (const [i, n] of nodes.entries()) await n.start(i === 0 ? [] : ['g0']);
+    loop.runFor(20_000);
+    const dropped = nodes.reduce((s, n) => s + n.stats.malformed + n.stats.wrongCluster, 0);
+    expect(net.fabric.stats.corrupted).toBeGreaterThan(0);
+    expect(dropped).toBeGreaterThan(0);
+    for (const n of nodes) expect(n.aliveMembers().length).toBe(4);
+  });
+
   it('encrypts with the keyring: same keys talk, rotation works, a wrong key is shut out', async () => {
     const k1 = new Uint8Array(32).fill(1);
     const k2 = new Uint8Array(32).fill(2);
