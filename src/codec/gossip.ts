@@ -146,26 +146,51 @@ function userFromWire(a: unknown[], f: string, limits: GossipDecodeLimits): User
   };
 }
 
+/** Upper bound of a msgpack unsigned integer's size. */
+function uintSize(v: number): number {
+  return v < 128 ? 1 : v < 256 ? 2 : v < 65_536 ? 3 : v < 4_294_967_296 ? 5 : 9;
+}
+
+/** Upper bound of a msgpack string's size (UTF-8: at most 3 bytes a UTF-16 unit). */
+function strSize(v: string): number {
+  let n = v.length;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) > 0x7f) n += 2;
+  return (n < 32 ? 1 : n < 256 ? 2 : n < 65_536 ? 3 : 5) + n;
+}
+
+/** Upper bound of a msgpack binary's size. */
+function binSize(v: Uint8Array): number {
+  const n = v.byteLength;
+  return (n < 256 ? 2 : n < 65_536 ? 3 : 5) + n;
+}
+
 /**
- * A cheap upper estimate of a message's encoded size in bytes, used to fill
- * packets without encoding each candidate. Strings are counted at 3 bytes a
- * UTF-16 unit only when non-ASCII would matter; ids are short ASCII in
- * practice, so 1 byte a unit plus headroom in the fixed part.
+ * An upper bound of a message's encoded size in bytes (msgpack's size
+ * rules), used to fill packets without encoding each candidate.
  */
 export function estimateSize(m: GossipMsg): number {
   switch (m.t) {
-    case 'ping': return 12 + m.target.length;
-    case 'ack': case 'nack': return 8;
-    case 'pingReq': return 14 + m.target.length + m.addr.length;
-    case 'alive': return 16 + m.id.length + m.addr.length + m.meta.byteLength;
-    case 'suspect': return 14 + m.id.length + m.by.length;
-    case 'dead': return 15 + m.id.length + m.by.length;
-    case 'user': return 22 + m.origin.length + m.data.byteLength;
-    case 'kv': return 16 + m.owner.length + m.key.length * 3 + (m.value?.byteLength ?? 0);
-    case 'syncReq': return 36;
-    case 'syncResp': return 30;
+    case 'ping': return 2 + uintSize(m.seq) + strSize(m.target);
+    case 'ack': case 'nack': return 2 + uintSize(m.seq);
+    case 'pingReq': return 2 + uintSize(m.seq) + strSize(m.target) + strSize(m.addr);
+    case 'alive': return 2 + strSize(m.id) + uintSize(m.inc) + strSize(m.addr) + binSize(m.meta);
+    case 'suspect': return 2 + strSize(m.id) + uintSize(m.inc) + strSize(m.by);
+    case 'dead': return 3 + strSize(m.id) + uintSize(m.inc) + strSize(m.by);
+    case 'user': return 2 + strSize(m.origin) + uintSize(m.mid) + uintSize(m.idx) + uintSize(m.total) + binSize(m.data);
+    case 'kv': return 2 + strSize(m.owner) + strSize(m.key) + uintSize(m.ver) + (m.value === null ? 1 : binSize(m.value));
+    case 'syncReq': return 3 + uintSize(m.epoch) + uintSize(m.seq) + uintSize(m.since) + uintSize(m.sinceEpoch) + uintSize(m.until);
+    case 'syncResp': return 2 + uintSize(m.epoch) + uintSize(m.seq) + uintSize(m.lo) + uintSize(m.hi);
   }
 }
 
-/** Fixed envelope overhead besides the two ids (version, array headers, AES-GCM nonce and tag). */
-export const ENVELOPE_OVERHEAD = 8 + 12 + 16 + 1;
+/**
+ * Envelope overhead besides the two id strings: array headers, version,
+ * the messages array header (up to 3 bytes), and AES-GCM's format byte,
+ * nonce and tag (29 bytes).
+ */
+export const ENVELOPE_OVERHEAD = 1 + 1 + 3 + 29;
+
+/** Upper bound of a packet's size besides its messages: the envelope with both ids, and encryption. */
+export function envelopeSize(clusterId: string, from: string): number {
+  return ENVELOPE_OVERHEAD + strSize(clusterId) + strSize(from);
+}

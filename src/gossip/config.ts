@@ -231,6 +231,8 @@ function checkFields(r: ResolvedGossipOptions): void {
   if (r.probeTimeoutMs >= r.probeIntervalMs) throw expectedGot('probeTimeoutMs', `a value below probeIntervalMs (${r.probeIntervalMs})`, r.probeTimeoutMs);
   if (r.gossipIntervalMs > r.probeIntervalMs) throw expectedGot('gossipIntervalMs', `at most probeIntervalMs (${r.probeIntervalMs})`, r.gossipIntervalMs);
   if (r.pushPullIntervalMs !== 0 && r.pushPullIntervalMs < r.probeIntervalMs) throw expectedGot('pushPullIntervalMs', `0 or at least probeIntervalMs (${r.probeIntervalMs})`, r.pushPullIntervalMs);
+  // An alive record (two ids, the address, the metadata) must fit one packet with room to spare.
+  if (r.maxMetaBytes > r.maxPacketBytes / 2) throw expectedGot('maxMetaBytes', `at most half of maxPacketBytes (${r.maxPacketBytes / 2})`, r.maxMetaBytes);
   if (!(r.meta instanceof Uint8Array) || r.meta.byteLength > r.maxMetaBytes) throw expectedGot('meta', `bytes of at most maxMetaBytes (${r.maxMetaBytes})`, r.meta instanceof Uint8Array ? `${r.meta.byteLength} bytes` : r.meta);
   if (typeof r.address !== 'string' || r.address.length === 0) throw expectedGot('address', 'a non-empty string', r.address);
   if (typeof r.clusterId !== 'string' || r.clusterId.length > 256) throw expectedGot('clusterId', 'a string of at most 256 chars', r.clusterId);

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { ENVELOPE_OVERHEAD, estimateSize, type GossipMsg, type UpdateMsg } from '../codec/gossip.js';
+import { envelopeSize, estimateSize, type GossipMsg, type UpdateMsg } from '../codec/gossip.js';
 import { MinHeap } from '../util/heap.js';
 import type { Prng } from '../util/prng.js';
 import { Awareness } from './awareness.js';
@@ -92,7 +92,7 @@ export class CoreContext {
     this.table = new MemberTable(ids);
     this.self = ids.intern(opts.id);
     this.awareness = new Awareness(opts.awarenessMaxMultiplier);
-    this.envelope = ENVELOPE_OVERHEAD + opts.clusterId.length + opts.id.length;
+    this.envelope = envelopeSize(opts.clusterId, opts.id);
     // A fresh epoch per start tells peers our change log restarted (they then ask for all of it).
     this.sync = new SyncState(rng.int(0xffff_ffff));
     this.userData = new UserState(rng.int(0x7fff_ffff));
@@ -148,7 +148,7 @@ export class CoreContext {
    */
   send(to: string, addr: string, primary: GossipMsg[], piggyback = true): void {
     let used = this.envelope;
-    for (const m of primary) used += estimateSize(m) + 1;
+    for (const m of primary) used += estimateSize(m);
     const msgs = primary;
     if (piggyback) {
       let space = this.opts.maxPacketBytes - used;
@@ -156,13 +156,13 @@ export class CoreContext {
       const before = msgs.length;
       const packet = ++this.packetNo;
       const pig = msgs as UpdateMsg[];
-      if (this.user.size > 0) this.user.take(Math.floor(space * this.opts.userShare), 1, limit, pig, packet);
+      if (this.user.size > 0) this.user.take(Math.floor(space * this.opts.userShare), 0, limit, pig, packet);
       space -= sizeOf(msgs, before);
       const mid = msgs.length;
-      this.system.take(space, 1, limit, pig, packet);
+      this.system.take(space, 0, limit, pig, packet);
       space -= sizeOf(msgs, mid);
       const tail = msgs.length;
-      if (this.user.size > 0 && space > 64) this.user.take(space, 1, limit, pig, packet);
+      if (this.user.size > 0 && space > 64) this.user.take(space, 0, limit, pig, packet);
       space -= sizeOf(msgs, tail);
       used = this.opts.maxPacketBytes - space;
     }
@@ -199,6 +199,6 @@ export class CoreContext {
 
 function sizeOf(msgs: GossipMsg[], from: number): number {
   let s = 0;
-  for (let i = from; i < msgs.length; i++) s += estimateSize(msgs[i]!) + 1;
+  for (let i = from; i < msgs.length; i++) s += estimateSize(msgs[i]!);
   return s;
 }

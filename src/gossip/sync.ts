@@ -19,7 +19,7 @@
  * @module
  */
 import type { SyncReqMsg, SyncRespMsg, UpdateMsg } from '../codec/gossip.js';
-import { ENVELOPE_OVERHEAD, estimateSize } from '../codec/gossip.js';
+import { envelopeSize, estimateSize } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
 import { DEAD } from './members.js';
 import { recordOf } from './merge.js';
@@ -162,7 +162,8 @@ function changesIn(c: CoreContext, since: number, until: number): SeqRecord[] {
 
 /** Split rows across packets that fit `maxPacketBytes`; each names the range (lo, hi] it covers. */
 function sendChunked(c: CoreContext, s: SyncState, to: string, addr: string, rows: SeqRecord[], since: number, until: number): void {
-  const room = c.opts.maxPacketBytes - ENVELOPE_OVERHEAD - c.opts.clusterId.length - c.opts.id.length - 32;
+  // Room for rows: the packet minus the envelope and the largest possible syncResp header.
+  const room = c.opts.maxPacketBytes - envelopeSize(c.opts.clusterId, c.opts.id) - 40;
   let lo = since;
   let chunk: UpdateMsg[] = [];
   let used = 0;
@@ -175,7 +176,7 @@ function sendChunked(c: CoreContext, s: SyncState, to: string, addr: string, row
     used = 0;
   };
   for (let k = 0; k < rows.length; k++) {
-    const size = estimateSize(rows[k]!.msg) + 1;
+    const size = estimateSize(rows[k]!.msg);
     if (used + size > room && chunk.length > 0) flush(rows[k - 1]!.seq);
     chunk.push(rows[k]!.msg);
     used += size;

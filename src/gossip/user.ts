@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import type { KvMsg, UpdateMsg, UserMsg } from '../codec/gossip.js';
+import { envelopeSize, estimateSize, type KvMsg, type UpdateMsg, type UserMsg } from '../codec/gossip.js';
 import { InvalidInputError } from '../errors.js';
 import type { CoreContext } from './context.js';
 import type { MergeMode } from './merge.js';
@@ -78,6 +78,9 @@ export function setKv(c: CoreContext, u: UserState, key: string, value: Uint8Arr
   if (++u.kvCounter >= PER_INCARNATION) throw new InvalidInputError('kv: too many writes in this incarnation; restart or update metadata first');
   const ver = c.table.incarnation(c.self) * PER_INCARNATION + u.kvCounter;
   const m: KvMsg = { t: 'kv', owner: c.opts.id, key, ver, value };
+  // It travels as one piggybacked update: it must fit a packet beside the envelope and a ping.
+  const room = c.opts.maxPacketBytes - envelopeSize(c.opts.clusterId, c.opts.id) - 64;
+  if (estimateSize(m) > room) throw new InvalidInputError(`kv entry: expected at most ${room} bytes encoded, got ${estimateSize(m)}`);
   store(c, u, c.self, m);
   c.system.push(`k:${c.opts.id}:${key}`, m);
   return m;

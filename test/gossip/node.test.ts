@@ -71,6 +71,24 @@ describe('GossipNode driver', () => {
     expect(nodes[0]!.aliveMembers().map((m) => m.id).sort()).toEqual(['g0', 'g1']);
   });
 
+  it('never sends a packet above maxPacketBytes (encryption overhead included), even with big broadcasts and syncs', async () => {
+    const { loop, net, nodes } = cluster(30, () => ({ maxPacketBytes: 512, maxMetaBytes: 200, meta: new Uint8Array(100) }));
+    let largest = 0;
+    const send = net.fabric.send.bind(net.fabric);
+    net.fabric.send = (from, to, p) => {
+      largest = Math.max(largest, p.byteLength + 29); // what AES-GCM would add
+      send(from, to, p);
+    };
+    for (const [i, n] of nodes.entries()) await n.start(i === 0 ? [] : ['g0']);
+    loop.runFor(5000);
+    nodes[3]!.broadcast(new Uint8Array(5000).fill(1));
+    for (let k = 0; k < 20; k++) nodes[k]!.setKv(`key-${k}`, new Uint8Array(200));
+    loop.runFor(20_000);
+    expect(nodes[29]!.aliveMembers().length).toBe(30);
+    expect(largest).toBeGreaterThan(400);
+    expect(largest).toBeLessThanOrEqual(512);
+  });
+
   it('survives a link that corrupts 20% of packets: bad ones are dropped and counted, the cluster still forms', async () => {
     const { loop, net, nodes } = cluster(4);
     net.fabric.setDefaults({ corrupt: 0.2 });

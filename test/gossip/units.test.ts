@@ -120,6 +120,7 @@ describe('options resolver', () => {
       { id: 'a', retransmitDesignLoss: 1.5 },
       { id: 'a', maxPacketBytes: 100 },
       { id: 'a', meta: new Uint8Array(1000) },
+      { id: 'a', maxPacketBytes: 512, maxMetaBytes: 512 },
     ];
     for (const o of bad) {
       let err: unknown;
