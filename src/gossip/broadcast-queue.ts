@@ -87,6 +87,11 @@ export class BroadcastQueue {
     this.buckets[it.transmits]?.delete(it);
   }
 
+  /** Items not yet sent even once. */
+  get fresh(): number {
+    return this.buckets[0]?.size ?? 0;
+  }
+
   /** Whether an item with `key` is queued. */
   has(key: string): boolean {
     return this.byKey.has(key);

@@ -14,7 +14,7 @@ import type { GossipEvent } from './events.js';
 import { ALIVE, IdInterner, LEFT, type MemberInfo } from './members.js';
 import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
 import { onAck, onNack, onPing, onPingReq, startProbe } from './probe.js';
-import { onSyncReq, onSyncResp, startSync } from './sync.js';
+import { followUp, onSyncReq, onSyncResp, startSync } from './sync.js';
 import { broadcast, housekeep, kvOf, onKv, onUser, setKv } from './user.js';
 
 export type { OutPacket, GossipCoreStats } from './context.js';
@@ -113,6 +113,7 @@ export class GossipCore {
   join(addresses: readonly string[], now: number): GossipOutput {
     this.advance(now);
     this.sendJoin(addresses.filter((a) => a !== this.c.opts.address), 0);
+    followUp(this.c, this.c.sync, 15);
     return this.flush();
   }
 
@@ -251,15 +252,22 @@ export class GossipCore {
     }
   }
 
-  /** Push queued updates to `gossipFanout` random live members. */
+  /**
+   * Push queued updates to `gossipFanout` random live members. If news
+   * that has not been sent even once is still waiting after that (a burst:
+   * a mass join, a restart wave), up to `gossipFanout` more members get a
+   * packet, so a burst drains in a few rounds instead of queueing for tens
+   * of seconds; steady state never pays for it.
+   */
   private gossipRound(): void {
     const c = this.c;
     c.at(c.now + c.opts.gossipIntervalMs, () => this.gossipRound());
     if (!c.hasQueued()) return;
     const t = c.table;
-    for (const i of c.pickRandom(c.opts.gossipFanout, (j) => t.isLive(j))) {
-      if (!c.hasQueued()) break;
-      c.send(c.idOf(i), t.address(i), []);
+    const targets = c.pickRandom(c.opts.gossipFanout * 2, (j) => t.isLive(j));
+    for (let k = 0; k < targets.length; k++) {
+      if (!c.hasQueued() || (k >= c.opts.gossipFanout && c.system.fresh === 0 && c.user.fresh === 0)) break;
+      c.send(c.idOf(targets[k]!), t.address(targets[k]!), []);
     }
   }
 

@@ -147,6 +147,22 @@ function armFill(c: CoreContext, s: SyncState, peer: string, cv: Coverage): void
   });
 }
 
+/**
+ * After joining, pull the changes of the peer we last synced with (the
+ * seed) every two probe intervals for `rounds` rounds. Members joining
+ * together (a bootstrap, a restart wave) then learn of each other from the
+ * seed's log at O(changes) cost, instead of waiting for piggybacked gossip
+ * that must carry every join N·R times.
+ */
+export function followUp(c: CoreContext, s: SyncState, rounds: number): void {
+  if (rounds <= 0 || c.leaving) return;
+  c.at(c.now + 2 * c.opts.probeIntervalMs, () => {
+    const last = [...s.cover.entries()].pop();
+    if (last !== undefined) c.send(last[0], last[1].addr, [s.request(c, last[0], false)], false);
+    followUp(c, s, rounds - 1);
+  });
+}
+
 /** Rows (and key/value entries) with a change sequence in (since, until], in sequence order. */
 function changesIn(c: CoreContext, since: number, until: number): SeqRecord[] {
   const t = c.table;

@@ -97,7 +97,9 @@ describe('GossipNode driver', () => {
     const dropped = nodes.reduce((s, n) => s + n.stats.malformed + n.stats.wrongCluster, 0);
     expect(net.fabric.stats.corrupted).toBeGreaterThan(0);
     expect(dropped).toBeGreaterThan(0);
-    for (const n of nodes) expect(n.aliveMembers().length).toBe(4);
+    // Without a keyring nothing protects integrity: a flipped bit inside an id can make a
+    // phantom member, which is then probed, found silent and removed like any dead one.
+    for (const n of nodes) expect(n.aliveMembers().map((m) => m.id).filter((id) => /^g[0-3]$/.test(id)).sort()).toEqual(['g0', 'g1', 'g2', 'g3']);
   });
 
   it('encrypts with the keyring: same keys talk, rotation works, a wrong key is shut out', async () => {
