@@ -22,3 +22,7 @@ export type {
   GossipEvent, JoinEvent, UpdateEvent, SuspectEvent, AliveEvent, DeadEvent, LeaveEvent,
   BroadcastEvent, KvEvent, IncarnationEvent,
 } from './events.js';
+export type {
+  GossipMsg, UpdateMsg, PingMsg, AckMsg, NackMsg, PingReqMsg, AliveMsg, SuspectMsg, DeadMsg,
+  UserMsg, KvMsg, SyncReqMsg, SyncRespMsg,
+} from '../codec/gossip.js';
