@@ -151,6 +151,21 @@ describe('user data', () => {
     expect([...got.values()].every((v) => v === 1)).toBe(true);
   });
 
+  it('user broadcasts get their share of every packet even under a flood of membership news', () => {
+    const core = started('a');
+    // 300 fresh alive records: far more than one packet carries.
+    for (let i = 0; i < 300; i++) feed(core, `m${i}`, [{ t: 'alive', id: `member-number-${i}`, inc: 1, addr: `10.0.0.${i % 250}:7946`, meta }]);
+    expect(core.queued.system).toBeGreaterThan(100);
+    core.broadcast(new Uint8Array(300).fill(5), 2);
+    const out = core.tick(10_000);
+    const gossip = out.packets.filter((p) => p.msgs.some((m) => m.t === 'alive'));
+    expect(gossip.length).toBeGreaterThan(0);
+    for (const p of gossip.slice(0, 3)) {
+      expect(p.msgs.some((m) => m.t === 'user')).toBe(true);
+      expect(p.msgs.filter((m) => m.t === 'alive').length).toBeGreaterThan(10); // and system news still flows
+    }
+  });
+
   it('refuses a broadcast above the limit', () => {
     const core = new GossipCore({ id: 'a', maxUserPayloadBytes: 100 });
     core.start(0);
