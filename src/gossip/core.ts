@@ -104,6 +104,23 @@ export class GossipCore {
   }
 
   /**
+   * Load members as known alive at incarnation 1 without any events or
+   * broadcasts, as after a finished bootstrap: how simulators start large
+   * clusters cheaply. Not for production use (it skips the merge rules).
+   * @internal
+   */
+  preload(ids: readonly string[], now: number): void {
+    const c = this.c;
+    for (const id of ids) {
+      const i = c.table.ids.intern(id);
+      if (i === c.self || c.table.state(i) !== 0) continue;
+      c.table.set(i, ALIVE, 1, now);
+      c.probeOrder.push(i);
+    }
+    c.probeIndex = c.probeOrder.length; // the next probe reshuffles
+  }
+
+  /**
    * Contact seed members (by address): a full two-way table exchange with
    * each. Retried with backoff (1, 2, 4 … probe intervals, at most 30 s)
    * until an answer arrives, so a lost packet or a seed that is not up yet

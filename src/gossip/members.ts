@@ -195,6 +195,8 @@ export class MemberTable {
     if (i < this.st.length) return;
     let n = this.st.length;
     while (n <= i) n *= 2;
+    // Ids the (possibly shared) interner already knows will come: size for them at once.
+    if (this.ids.size > i && this.ids.size < n) n = this.ids.size;
     this.inc = copyInto(new Uint32Array(n), this.inc);
     this.st = copyInto(new Uint8Array(n), this.st);
     this.changedAt = copyInto(new Float64Array(n), this.changedAt);

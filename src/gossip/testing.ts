@@ -106,13 +106,9 @@ export class GossipSim {
    */
   addMany(n: number, prefix = 'n', extra: Partial<GossipOptions> = {}): string[] {
     const ids = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+    for (const id of ids) this.interner.intern(id);
     for (const id of ids) this.add(id, [], extra);
-    const alive = ids.map((o) => ({ t: 'alive' as const, id: o, inc: 1, addr: o, meta: new Uint8Array(0) }));
-    for (const id of ids) {
-      const m = this.members.get(id)!;
-      // A fake sync response: merged as anti-entropy, so nobody re-broadcasts the whole table.
-      m.core.receive('__bootstrap__', [{ t: 'syncResp', epoch: 0, seq: 0, lo: 0, hi: 0 }, ...alive], this.now);
-    }
+    for (const id of ids) this.get(id).core.preload(ids, this.now);
     return ids;
   }
 
