@@ -198,9 +198,14 @@ export function partitionHeal(p: ScenarioParams, splitMs = 300_000, limitMs = 30
   return { healMs: ok ? sim.now - t0 : -1 };
 }
 
-/** 8. Send rates per member per second over `durationMs` (steady state, or with churn of one restart every `churnMs`). */
-export function traffic(p: ScenarioParams, durationMs = 60_000, churnMs = 0): { bytesPerSec: number[]; msgsPerSec: number[] } {
+/**
+ * 8. Send rates per member per second over `durationMs` (steady state, or
+ * with churn of one restart every `churnMs`), after `warmupMs` so every
+ * member's first anti-entropy contact (a full table) is behind it.
+ */
+export function traffic(p: ScenarioParams, durationMs = 60_000, churnMs = 0, warmupMs = 35_000): { bytesPerSec: number[]; msgsPerSec: number[] } {
   const { sim, ids } = newSim(p);
+  sim.run(warmupMs);
   const before = ids.map((id) => ({ ...sim.get(id).core.stats }));
   if (churnMs > 0) {
     let k = 1;

@@ -102,7 +102,17 @@ function insertRange(cv: Coverage, lo: number, hi: number): void {
   if (cv.ahead.length > MAX_AHEAD) cv.ahead.pop();
 }
 
-/** One periodic exchange, usually with a live member, sometimes with a remembered dead one. */
+/** Partners a member keeps syncing with, and the chance a sync tries a new one instead. */
+const PARTNERS = 4;
+const EXPLORE = 0.02;
+
+/**
+ * One periodic exchange. Usually with one of our last few partners, whose
+ * log we already hold, so it costs O(changes); now and then with a new
+ * random member (a first contact costs O(N), so rarely); and with
+ * probability `reconnectRatio` with a remembered dead member, which is how
+ * a healed partition finds its other half.
+ */
 export function startSync(c: CoreContext, s: SyncState): void {
   if (c.opts.pushPullIntervalMs > 0) c.at(c.now + c.opts.pushPullIntervalMs, () => startSync(c, s));
   if (c.leaving) return;
@@ -112,10 +122,22 @@ export function startSync(c: CoreContext, s: SyncState): void {
   if (c.rng.next() < c.opts.reconnectRatio) {
     [peer] = c.pickRandom(1, (i) => t.state(i) === DEAD && t.changedAtOf(i) >= horizon);
   }
+  if (peer === undefined && c.rng.next() >= EXPLORE) peer = partner(c, s);
   if (peer === undefined) [peer] = c.pickRandom(1, (i) => t.isLive(i));
   if (peer === undefined) return;
   const id = c.idOf(peer);
   c.send(id, t.address(peer), [s.request(c, id, true)], false);
+}
+
+/** A live member among our most recent sync partners, if any. */
+function partner(c: CoreContext, s: SyncState): number | undefined {
+  const recent: number[] = [];
+  const ids = [...s.cover.keys()];
+  for (let k = ids.length - 1; k >= 0 && recent.length < PARTNERS; k--) {
+    const i = c.table.ids.lookup(ids[k]!);
+    if (i !== undefined && i !== c.self && c.table.isLive(i)) recent.push(i);
+  }
+  return recent.length === 0 ? undefined : recent[c.rng.int(recent.length)];
 }
 
 /** Answer a request with our rows changed in (since, until], and ask back if told to. */
