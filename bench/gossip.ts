@@ -66,8 +66,9 @@ function cell(
       failed: xs.length - valid.length, aim: aims[metric] ?? '', wall_s: Number(wall.toFixed(1)),
     });
   }
-  const last = rows[rows.length - 1];
-  console.error(`[gossip bench] ${scenario} n=${n} loss=${loss} seeds=${seeds}: ${wall.toFixed(1)} s`, last ? `${last.metric} p50=${last.p50}` : '');
+  // Each cell's figures as they come, so a long run that is cut short still says something.
+  const mine = rows.slice(rows.length - acc.size);
+  console.error(`[gossip bench] ${scenario} n=${n} loss=${loss} seeds=${seeds}: ${wall.toFixed(1)} s; ${mine.map((r) => `${r.metric} p50/p99/max=${r.p50}/${r.p99}/${r.max}`).join('; ')}`);
 }
 
 function joinAim(n: number): string {
