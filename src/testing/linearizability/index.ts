@@ -12,3 +12,5 @@ export type { KvValue, KvOp, KvBase, KvRead, KvWrite, KvCas, KvDelete } from './
 export { bruteForceCheck } from './brute-force.js';
 export { checkKvDurability } from './durability.js';
 export type { DurabilityViolation } from './durability.js';
+export { membershipModel } from './membership-model.js';
+export type { MemberState, MemberOp, MemberRegister, MemberSetAvailability, MemberRead } from './membership-model.js';
