@@ -43,6 +43,10 @@ export interface RaftSimOptions {
   retryWrites?: boolean;
   /** How leaders serve reads; `auto` picks lease reads in about a third of the seeds. @default 'auto' */
   readMode?: 'index' | 'lease' | 'auto';
+  /** What replicas apply: the simulator's register machine (`sim`), the real `KvStateMachine` with the node table (`real`), or `auto`: real in `realKvShare` of the seeds. @default 'auto' */
+  kv?: 'sim' | 'real' | 'auto';
+  /** Share of the seeds that run the real KV when `kv` is `auto`. @default 0.25 */
+  realKvShare?: number;
   /** The disk model: the idealized one or `FileStorage` on a `SimDisk`. @default 'memory' */
   storage?: 'memory' | 'file';
   /** The fault plan; picked from the seed (swarm testing) when omitted. */
@@ -65,7 +69,7 @@ export const RAFT_SIM_DEFAULTS: Readonly<Required<Omit<RaftSimOptions, 'seed' | 
   nodes: 3, steps: 5000, delayMs: [1, 10] as const, diskMs: [0, 5] as const, tickMs: 10, electionTicks: 10, healMs: 3000, preVote: true,
   checkQuorum: true, spares: 2, trailingEntries: 10, clients: 3, keys: 3, thinkMs: 10, opTimeoutMs: 1000, retryWrites: false,
   readMode: 'auto' as 'index' | 'lease' | 'auto', storage: 'memory' as 'memory' | 'file', adminEveryMs: 300, onRefusedStart: 'wipe' as 'wipe' | 'violation',
-  scenario: null as string | null, maxMsgBytes: 4096,
+  scenario: null as string | null, maxMsgBytes: 4096, kv: 'auto' as 'sim' | 'real' | 'auto', realKvShare: 0.25,
 });
 
 /** Fill defaults. */

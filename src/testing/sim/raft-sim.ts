@@ -8,17 +8,19 @@
  * @module
  */
 import { decodeRaftFrame, encodeRaftFrame } from '../../codec/raft.js';
-import { decodeConfig, initialConfig, toStored } from '../../raft/core/confchange.js';
+import { initialConfig, toStored } from '../../raft/core/confchange.js';
 import { RaftCore } from '../../raft/core/raft.js';
 import { EntryType, type Entry, type Message, type NodeId, type Ready } from '../../raft/core/types.js';
-import type { PersistentState } from '../../storage/storage.js';
+import type { PersistentState, StoredSnapshot } from '../../storage/storage.js';
 import { PacketFabric } from '../../transport/fabric.js';
 import { EventLoop, settleMicrotasks } from './event-loop.js';
 import { SimStreams } from './faults.js';
-import { entryHash, InvariantChecker } from './invariants.js';
-import { applyCommand, decodeCommand, decodeKvState, emptyKvState, encodeKvState, foldHash } from './kv-sm.js';
+import { InvariantChecker } from './invariants.js';
+import { emptyKvState } from './kv-sm.js';
+import type { RealApply } from './real-kv.js';
+import { Replicas } from './replica.js';
 import { resolveSimOptions, type RaftSimOptions, type ResolvedSimOptions } from './options.js';
-import { MemoryDisk, type NodeDisk, type SimNode } from './sim-node.js';
+import { memoryDiskFor, type NodeDisk, type SimNode } from './sim-node.js';
 import { SimCounters } from './counters.js';
 import { TraceHasher } from './trace.js';
 
@@ -28,6 +30,8 @@ export type { RaftSimOptions } from './options.js';
 export interface SimObserver {
   /** `n` applied a client command at `index`; `ok` is the state machine's answer; `duplicate`: answered by the session table. */
   applied(n: SimNode, client: string, seq: number, ok: boolean, index: number, term: number, duplicate: boolean): void;
+  /** Real-KV runs: `n` applied a KV command at `index`. */
+  appliedKv?(n: SimNode, a: RealApply, index: number, term: number): void;
   /** `n` may now serve the reads waiting on it (its read states and applied index moved). */
   readsReady(n: SimNode, states: readonly { index: number; ctx: number }[]): void;
   /** `n` went down (crash, wipe, fail-stop): what was pending there is unknown. */
@@ -65,18 +69,24 @@ export class RaftSim {
 
   /** How leaders serve reads in this run. */
   readonly readMode: 'index' | 'lease';
+  /** What replicas apply: the simulator's register machine, or the real `KvStateMachine`. */
+  readonly kvMode: 'sim' | 'real';
+  /** @internal */ readonly replicas: Replicas;
 
   constructor(options: RaftSimOptions, makeDisk?: (sim: RaftSim, id: NodeId) => NodeDisk) {
     this.o = resolveSimOptions(options);
     this.streams = new SimStreams(this.o.seed);
     const r = this.o.readMode;
     this.readMode = r === 'auto' ? (this.streams.stream('read-mode').next() < 0.35 ? 'lease' : 'index') : r;
+    const k = this.o.kv;
+    this.kvMode = k === 'auto' ? (this.streams.stream('kv-mode').next() < this.o.realKvShare ? 'real' : 'sim') : k;
+    this.replicas = new Replicas(this, this.kvMode === 'real');
     this.fabric = new PacketFabric(this.loop.clock(), this.streams.network, { minDelayMs: this.o.delayMs[0], maxDelayMs: this.o.delayMs[1] });
     this.ids = Array.from({ length: this.o.nodes }, (_, i) => `n${i + 1}`);
     const all = Array.from({ length: this.o.nodes + this.o.spares }, (_, i) => `n${i + 1}`);
     this.nodes = all.map((id) => ({
-      id, core: null, disk: (makeDisk ?? memoryDisk)(this, id), writing: false, scheduled: false, incarnation: 0, paused: null,
-      wiped: false, tickScale: 1, failed: false, refused: false, rng: this.streams.jitter(id), sm: emptyKvState(), config: this.initialConfig(id),
+      id, core: null, disk: (makeDisk ?? memoryDiskFor)(this, id), writing: false, scheduled: false, incarnation: 0, paused: null,
+      wiped: false, tickScale: 1, failed: false, refused: false, rng: this.streams.jitter(id), sm: emptyKvState(), kv: null, config: this.initialConfig(id),
     }));
   }
 
@@ -115,12 +125,27 @@ export class RaftSim {
   }
 
   private bootFrom(n: SimNode, st: PersistentState): void {
+    const loaded = this.replicas.load(n, st.snapshot?.data ?? null);
+    if (loaded instanceof Promise) this.whenSettled(n, loaded, () => { if (n.core === null) this.bootCore(n, st); });
+    else this.bootCore(n, st);
+  }
+
+  /** Run `fn` once a state-machine promise settles (before the next event: it counts as I/O), if `n` is the same process still. */
+  private whenSettled<T>(n: SimNode, p: Promise<T>, fn: (v: T) => void): void {
+    const inc = n.incarnation;
+    this.io++;
+    p.then((v) => { this.io--; if (n.incarnation === inc) fn(v); }, (e: unknown) => {
+      this.io--;
+      this.checker.violations.push({ invariant: 'snapshot', detail: `${n.id}: ${String(e)}`, time: this.loop.now });
+    });
+  }
+
+  private bootCore(n: SimNode, st: PersistentState): void {
     n.writing = false;
     n.scheduled = false;
     n.failed = false;
     n.refused = false;
     const snap = st.snapshot;
-    n.sm = snap === null ? emptyKvState() : decodeKvState(snap.data);
     n.config = snap === null ? this.initialConfig(n.wiped ? '' : n.id) : snap.meta.config;
     n.core = new RaftCore({
       id: n.id, voters: this.startsAsVoter(n) ? this.ids : [], prng: n.rng.fork(`boot-${n.incarnation}`), electionTicks: this.o.electionTicks,
@@ -212,6 +237,12 @@ export class RaftSim {
   }
 
   private completeWrite(n: SimNode, rd: Ready, commitAtTake: number): void {
+    const loaded = rd.snapshot !== null ? this.replicas.load(n, rd.snapshot.data) : undefined;
+    if (loaded instanceof Promise) this.whenSettled(n, loaded, () => { if (n.core !== null) this.completeWriteNow(n, rd, commitAtTake); });
+    else this.completeWriteNow(n, rd, commitAtTake);
+  }
+
+  private completeWriteNow(n: SimNode, rd: Ready, commitAtTake: number): void {
     this.checker.now = this.loop.now;
     if (rd.snapshot !== null) this.installed(n, rd);
     const commitAtReady = rd.snapshot !== null ? Math.max(commitAtTake, rd.snapshot.index) : commitAtTake;
@@ -220,7 +251,7 @@ export class RaftSim {
     this.checker.commitIndex(n.id, commitAtReady);
     const fresh = rd.committedEntries.filter((e) => e.index > n.sm.index);
     this.checker.appliedEntries(n.id, fresh, commitAtReady);
-    for (const e of fresh) this.apply(n, e);
+    for (const e of fresh) this.replicas.apply(n, e);
     n.core!.advance(rd);
     n.writing = false;
     if (rd.readStates.length > 0) this.counters.add('readStates', rd.readStates.length);
@@ -228,29 +259,12 @@ export class RaftSim {
     this.kick(n);
   }
 
-  /** A snapshot from the leader is durable: restore the state machine from it. */
+  /** A snapshot from the leader is durable and the state machine restored from it. */
   private installed(n: SimNode, rd: Ready): void {
     const s = rd.snapshot!;
-    n.sm = decodeKvState(s.data);
     n.config = s.config;
     this.counters.add('snapshotInstalls');
-    this.checker.snapshotInstalled(n.id, s.index, n.sm.hash, !s.discardLog);
-  }
-
-  private apply(n: SimNode, e: Entry): void {
-    n.sm.index = e.index;
-    n.sm.term = e.term;
-    if (e.type === EntryType.Config) {
-      const c = decodeConfig(e.data);
-      if (c !== null) n.config = toStored(c);
-    }
-    if (e.type === EntryType.Normal) n.sm.hash = foldHash(n.sm.hash, entryHash(e));
-    this.checker.stateHash(n.id, e.index, n.sm.hash);
-    const cmd = e.type === EntryType.Normal ? decodeCommand(e.data) : null;
-    if (cmd === null) return;
-    const r = applyCommand(n.sm, cmd);
-    if (r.duplicate) this.counters.add('dedupedRetries');
-    this.observer?.applied(n, cmd.c, cmd.s, r.ok, e.index, e.term, r.duplicate);
+    this.checker.snapshotInstalled(n.id, s.index, this.replicas.hash(n), !s.discardLog);
   }
 
   /** @internal Encode and send messages, one frame per destination. */
@@ -325,7 +339,12 @@ export class RaftSim {
     const core = n.core;
     if (core === null || n.sm.index <= core.status().snapshotIndex) return;
     const meta = { index: n.sm.index, term: n.sm.term, config: n.config };
-    const data = encodeKvState(n.sm);
+    const data = this.replicas.snapshot(n);
+    if (data instanceof Promise) this.whenSettled(n, data, (d) => this.saveTaken(n, meta, d));
+    else this.saveTaken(n, meta, data);
+  }
+
+  private saveTaken(n: SimNode, meta: StoredSnapshot['meta'], data: Uint8Array): void {
     const compactTo = Math.max(0, meta.index - this.o.trailingEntries);
     const inc = n.incarnation;
     n.disk.saveSnapshot({ meta, data }, compactTo, false, () => {
@@ -371,18 +390,4 @@ export class RaftSim {
     const ids = new Set([...cfg.voters, ...cfg.outgoing, ...cfg.learners]);
     return this.nodes.filter((n) => ids.has(n.id));
   }
-}
-
-function memoryDisk(sim: RaftSim, id: NodeId): NodeDisk {
-  const rng = sim.streams.disk(id);
-  return new MemoryDisk({
-    schedule: (ms, fn) => sim.loop.schedule(ms, fn),
-    latency: () => {
-      const [lo, hi] = sim.o.diskMs;
-      const f = sim.diskFaults;
-      return lo + rng.next() * (hi - lo) + (f.spikeRate > 0 && rng.next() < f.spikeRate ? f.spikeMs : 0);
-    },
-    failRate: () => sim.diskFaults.failRate,
-    rng,
-  });
 }

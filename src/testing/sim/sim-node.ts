@@ -9,7 +9,9 @@ import type { RaftCore } from '../../raft/core/raft.js';
 import type { Entry, HardState, NodeId, SnapshotConfig } from '../../raft/core/types.js';
 import type { PersistentState, StoredSnapshot } from '../../storage/storage.js';
 import type { Prng } from '../../util/prng.js';
+import type { KvStateMachine } from '../../kv/state-machine.js';
 import type { SimKvState } from './kv-sm.js';
+import type { RaftSim } from './raft-sim.js';
 
 /** What a node's disk holds (synchronously readable by the disk model checks). */
 export interface DurableLog {
@@ -48,6 +50,8 @@ export interface SimNode {
   disk: NodeDisk;
   /** Its replica's state, as of the last applied entry. */
   sm: SimKvState;
+  /** Real-KV runs: this replica's `KvStateMachine` (null while a restore is in flight, and in sim-KV runs). */
+  kv: KvStateMachine | null;
   /** Configuration in force at the applied index. */
   config: SnapshotConfig;
   /** A Ready is being persisted; the next one waits for it. */
@@ -139,4 +143,19 @@ export class MemoryDisk implements NodeDisk {
     if (first === undefined) return false;
     return this.entries[index - first]?.term === term;
   }
+}
+
+/** The idealized disk of node `id`, with the run's latency range and disk faults. */
+export function memoryDiskFor(sim: RaftSim, id: NodeId): NodeDisk {
+  const rng = sim.streams.disk(id);
+  return new MemoryDisk({
+    schedule: (ms, fn) => sim.loop.schedule(ms, fn),
+    latency: () => {
+      const [lo, hi] = sim.o.diskMs;
+      const f = sim.diskFaults;
+      return lo + rng.next() * (hi - lo) + (f.spikeRate > 0 && rng.next() < f.spikeRate ? f.spikeMs : 0);
+    },
+    failRate: () => sim.diskFaults.failRate,
+    rng,
+  });
 }
