@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- --seeds 1000 --steps 5000 [--nodes 3|5] [--seed N] [--scenario NAME] [--storage file]`:
+ * `npm run sim -- --seeds 1000 --steps 5000 [--nodes 3|5] [--seed N] [--scenario NAME] [--storage file] [--kv sim|real]`:
  * seeded sweeps of the Raft simulator. Prints each failing seed's fault plan
  * and the one command that replays it (its result, trace and history go to
  * sim-failures/ as JSON), then seeds per second, events per second,
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     steps: num('steps', 5000),
     sizes: num('nodes', 0) > 0 ? [num('nodes', 0)] : [3, 5],
     storage: arg('storage') === 'file' ? 'file' : 'memory',
+    kv: arg('kv') === 'real' ? 'real' : arg('kv') === 'sim' ? 'sim' : 'auto',
     ...(scenario !== undefined ? { scenario } : {}),
     verbose: single >= 0,
     onFailure: (r) => {

@@ -1,17 +1,23 @@
 /**
  * Simulated clients: each runs one operation at a time (a linearizable read
  * through `readIndex`, a write or a compare-and-set with a unique value) on a
- * small hot key set, against the node it believes leads. Every operation is
+ * small hot key set, against the node it believes leads. In a real-KV run
+ * they run the operations of `kv-ops.ts` in an exactly-once session of the
+ * `KvStateMachine` instead, node-table operations included. Every operation is
  * recorded with its call and return in virtual time and an outcome: ok,
  * fail (surely not applied) or info (unknown). Each client draws only from
  * its own PRNG stream, so adding one changes no other stream.
  * @module
  */
+import { encodeKvCommand } from '../../codec/kv.js';
 import type { KvOp, KvValue } from '../linearizability/kv-model.js';
+import type { MemberOp } from '../linearizability/membership-model.js';
 import type { NodeId } from '../../raft/core/types.js';
 import type { Prng } from '../../util/prng.js';
-import { encodeCommand, type SimCommand } from './kv-sm.js';
+import { encodeCommand } from './kv-sm.js';
+import { drawRealOp, isMemberOp, readKey, readOutput, writeResult, type Seen, type SimOp } from './kv-ops.js';
 import type { RaftSim, SimObserver } from './raft-sim.js';
+import type { RealApply } from './real-kv.js';
 import type { SimNode } from './sim-node.js';
 
 interface Client {
@@ -20,14 +26,21 @@ interface Client {
   seq: number;
   hint: NodeId | null;
   readonly seen: Map<string, KvValue>;
+  /** Real-KV runs: mod revisions the client saw. */
+  readonly revs: Map<string, number>;
+  /** Real-KV runs: the session id (0: none yet). */
+  session: number;
+  /** Real-KV runs: the token of the session open in flight (0: none). */
+  opening: number;
 }
 
 interface Pending {
-  readonly op: KvOp & { outcome: KvOp['outcome'] };
+  readonly op: SimOp;
   readonly client: Client;
   node: SimNode;
   inc: number;
-  cmd: SimCommand | null;
+  /** The command's key in {@link SimClients.writes} (client or session, and sequence), or null for a read. */
+  cmd: { readonly key: string; readonly data: Uint8Array } | null;
   ctx: number;
   readIndex: number;
   timer: unknown;
@@ -46,6 +59,8 @@ export interface AckedEntry {
 export class SimClients implements SimObserver {
   /** Finished operations, in the order they finished. */
   readonly history: KvOp[] = [];
+  /** Finished node-table operations (real-KV runs). */
+  readonly memberHistory: MemberOp[] = [];
   /** Writes acknowledged to a client, with their log positions. */
   readonly acked: AckedEntry[] = [];
   /** Whether clients start new operations. */
@@ -56,12 +71,16 @@ export class SimClients implements SimObserver {
   private readonly writes = new Map<string, Pending>();
   private readonly reads = new Map<number, Pending>();
   private readonly effects = new Map<string, number>();
+  private readonly opens = new Map<string, Client>();
+  private readonly firstApply = new Map<string, number>();
   private nextCtx = 1;
   private nextId = 0;
+  private readonly real: boolean;
 
   constructor(private readonly sim: RaftSim) {
     sim.observer = this;
-    this.clients = Array.from({ length: sim.o.clients }, (_, i) => ({ id: `c${i + 1}`, rng: sim.streams.client(i + 1), seq: 0, hint: null, seen: new Map() }));
+    this.real = sim.kvMode === 'real';
+    this.clients = Array.from({ length: sim.o.clients }, (_, i) => ({ id: `c${i + 1}`, rng: sim.streams.client(i + 1), seq: 0, hint: null, seen: new Map(), revs: new Map(), session: 0, opening: 0 }));
   }
 
   /** Send every operation to this node (null: back to leader hints), e.g. to read at a deposed leader. */
@@ -88,6 +107,7 @@ export class SimClients implements SimObserver {
   }
 
   private issue(c: Client): void {
+    if (this.real) return c.session === 0 ? this.openSession(c) : this.issueReal(c);
     const key = `k${c.rng.int(this.sim.o.keys)}`;
     const r = c.rng.next();
     const call = this.sim.loop.now;
@@ -97,14 +117,56 @@ export class SimClients implements SimObserver {
     const op: KvOp = r < 0.5 ? { ...base, kind: 'read' } : r < 0.8 ? { ...base, kind: 'write', input: value } : { ...base, kind: 'cas', input: { expected: c.seen.get(key) ?? null, value } };
     const node = this.pick(c);
     if (node === undefined) return this.finish({ op, client: c } as Pending, 'fail');
-    const p: Pending = { op, client: c, node, inc: node.incarnation, cmd: null, ctx: 0, readIndex: -1, timer: null, retries: 0 };
+    const seq = ++c.seq;
+    const cmd = op.kind === 'read' ? null : { c: c.id, s: seq, k: key, v: value, ...(op.kind === 'write' ? { t: 'w' as const } : { t: 'c' as const, e: op.input.expected }) };
+    this.run(op, c, node, cmd === null ? null : { key: `${c.id}:${seq}`, data: encodeCommand(cmd) });
+  }
+
+  private run(op: SimOp, c: Client, node: SimNode, cmd: Pending['cmd']): void {
+    const p: Pending = { op, client: c, node, inc: node.incarnation, cmd, ctx: 0, readIndex: -1, timer: null, retries: 0 };
     p.timer = this.sim.loop.schedule(this.sim.o.opTimeoutMs, () => this.timeout(p));
-    if (op.kind === 'read') this.startRead(p);
-    else {
-      p.cmd = op.kind === 'write' ? { c: c.id, s: ++c.seq, k: key, t: 'w', v: value } : { c: c.id, s: ++c.seq, k: key, t: 'c', v: value, e: op.input.expected };
-      this.writes.set(`${c.id}:${p.cmd.s}`, p);
-      this.propose(p);
-    }
+    if (cmd === null) return this.startRead(p);
+    this.writes.set(cmd.key, p);
+    this.propose(p);
+  }
+
+  /** Real-KV runs: one operation in the client's session (a retry reuses its session and sequence number). */
+  private issueReal(c: Client): void {
+    const seq = c.seq + 1;
+    const value = `${c.id}-${seq}`;
+    const seen = (k: string): Seen | undefined => (c.seen.has(k) ? { value: c.seen.get(k) ?? null, rev: c.revs.get(k) ?? null } : undefined);
+    const { op, body } = drawRealOp(c.rng, this.sim.o.keys, { id: this.nextId++, client: c.id, call: this.sim.loop.now }, value, seen);
+    const node = this.pick(c);
+    if (node === undefined) return this.finish({ op, client: c } as Pending, 'fail');
+    if (body !== null) c.seq = seq;
+    const cmd = body === null ? null : { key: `s${c.session}:${seq}`, data: encodeKvCommand({ ts: this.sim.loop.now, session: c.session, seq, ack: seq }, body) };
+    this.run(op, c, node, cmd);
+  }
+
+  /** Real-KV runs: open a session at the node the client believes leads (a proposal appended there, so its index names it). */
+  private openSession(c: Client): void {
+    const node = this.pick(c);
+    const token = ++this.nextCtx;
+    c.opening = token;
+    this.sim.loop.schedule(this.sim.o.opTimeoutMs, () => {
+      if (c.opening !== token) return;
+      c.opening = 0;
+      this.next(c);
+    });
+    if (node === undefined) return;
+    const inc = node.incarnation;
+    this.sim.atNode(node, () => {
+      if (node.core === null || node.incarnation !== inc || c.opening !== token) return;
+      const r = node.core.propose([{ data: encodeKvCommand({ ts: this.sim.loop.now, session: 0, seq: 0, ack: 0 }, { type: 'sessionOpen' }) }]);
+      if (!r.ok || r.forwarded) {
+        // Not the leader: try the one it names, after a think time.
+        c.hint = r.ok ? node.core.currentLeader : r.leaderId;
+        c.opening = 0;
+        return this.next(c);
+      }
+      this.opens.set(`${node.id}:${r.index}:${r.term}`, c);
+      this.sim.kick(node);
+    });
   }
 
   /** The node the client believes leads, else a random live one (drawn from the client's own stream). */
@@ -118,8 +180,8 @@ export class SimClients implements SimObserver {
   private propose(p: Pending): void {
     const { node, inc } = p;
     this.sim.atNode(node, () => {
-      if (node.core === null || node.incarnation !== inc || !this.writes.has(`${p.client.id}:${p.cmd!.s}`)) return;
-      const r = node.core.propose([{ data: encodeCommand(p.cmd!) }]);
+      if (node.core === null || node.incarnation !== inc || !this.writes.has(p.cmd!.key)) return;
+      const r = node.core.propose([{ data: p.cmd!.data }]);
       if (!r.ok) {
         p.client.hint = r.leaderId;
         if (p.retries === 0) this.finish(p, 'fail');
@@ -146,11 +208,7 @@ export class SimClients implements SimObserver {
 
   applied(n: SimNode, client: string, seq: number, ok: boolean, index: number, term: number, duplicate: boolean): void {
     const key = `${client}:${seq}`;
-    if (!duplicate) {
-      const had = this.effects.get(key);
-      if (had !== undefined && had !== index) this.sim.checker.violations.push({ invariant: 'one-effect', detail: `${key} took effect at ${had} and ${index}`, time: this.sim.loop.now });
-      this.effects.set(key, index);
-    }
+    if (!duplicate) this.effected(key, index);
     const p = this.writes.get(key);
     if (p === undefined || p.node !== n || p.inc !== n.incarnation) return;
     const a = { index, term };
@@ -161,6 +219,49 @@ export class SimClients implements SimObserver {
     this.finish(p, 'ok');
   }
 
+  appliedKv(n: SimNode, a: RealApply, index: number, term: number): void {
+    const { cmd, result } = a;
+    if (cmd.type === 'sessionOpen') {
+      const c = this.opens.get(`${n.id}:${index}:${term}`);
+      if (c === undefined || result.kind !== 'session' || c.opening === 0) return;
+      this.opens.delete(`${n.id}:${index}:${term}`);
+      c.opening = 0;
+      c.session = result.id;
+      return this.next(c);
+    }
+    if (cmd.session === 0) return;
+    const key = `s${cmd.session}:${cmd.seq}`;
+    const first = this.firstApply.get(key);
+    if (first === undefined) this.firstApply.set(key, index);
+    else if (first !== index) this.sim.counters.add('dedupedRetries');
+    // Exactly once: a (session, sequence) writes at one index at most, however often it is retried.
+    if (a.effect) this.effected(key, index);
+    const p = this.writes.get(key);
+    if (p === undefined || p.node !== n || p.inc !== n.incarnation) return;
+    const end = writeResult(p.op, result);
+    if (end.sessionLost && p.client.session === cmd.session) p.client.session = 0;
+    if (end.seen !== null && !isMemberOp(p.op)) this.saw(p.client, p.op.key, end.seen);
+    if (end.outcome === 'ok') {
+      const ack = { index, term };
+      this.acked.push(ack);
+      this.onAck(ack);
+    }
+    p.client.hint = n.core?.currentLeader ?? null;
+    this.finish(p, end.outcome);
+  }
+
+  private effected(key: string, index: number): void {
+    const had = this.effects.get(key);
+    if (had !== undefined && had !== index) this.sim.checker.violations.push({ invariant: 'one-effect', detail: `${key} took effect at ${had} and ${index}`, time: this.sim.loop.now });
+    this.effects.set(key, index);
+  }
+
+  private saw(c: Client, key: string, s: Seen): void {
+    c.seen.set(key, s.value);
+    if (s.rev === null) c.revs.delete(key);
+    else c.revs.set(key, s.rev);
+  }
+
   readsReady(n: SimNode, states: readonly { index: number; ctx: number }[]): void {
     for (const s of states) {
       const p = this.reads.get(s.ctx);
@@ -168,8 +269,14 @@ export class SimClients implements SimObserver {
     }
     for (const p of this.reads.values()) {
       if (p.node !== n || p.readIndex < 0 || p.readIndex > n.sm.index || p.inc !== n.incarnation) continue;
-      p.op.output = n.sm.kv.get(p.op.key) ?? null;
-      p.client.seen.set(p.op.key, p.op.output);
+      if (this.real) {
+        if (n.kv === null) continue;
+        const s = readOutput(p.op, n.kv.get(readKey(p.op)));
+        if (s !== null) this.saw(p.client, p.op.key, s);
+      } else if (p.op.kind === 'read') {
+        p.op.output = n.sm.kv.get(p.op.key) ?? null;
+        p.client.seen.set(p.op.key, p.op.output);
+      }
       this.finish(p, 'ok');
     }
   }
@@ -185,7 +292,7 @@ export class SimClients implements SimObserver {
 
   /** The node went away or the client gave up: retry a write if asked to, else the outcome is unknown. */
   private lost(p: Pending): void {
-    if (p.cmd !== null && this.sim.o.retryWrites && p.retries < 5 && this.active) {
+    if (p.cmd !== null && (this.sim.o.retryWrites || this.real) && p.retries < 5 && this.active) {
       const node = this.pick(p.client, p.node);
       if (node !== undefined) {
         p.retries++;
@@ -202,14 +309,16 @@ export class SimClients implements SimObserver {
 
   private finish(p: Pending, outcome: KvOp['outcome']): void {
     if (p.timer !== null && p.timer !== undefined) this.sim.loop.cancel(p.timer);
-    if (p.cmd !== null && p.cmd !== undefined) this.writes.delete(`${p.client.id}:${p.cmd.s}`);
+    if (p.cmd !== null && p.cmd !== undefined) this.writes.delete(p.cmd.key);
     if (p.ctx > 0) this.reads.delete(p.ctx);
     p.op.outcome = outcome;
     if (outcome !== 'info') p.op.return = this.sim.loop.now;
-    if (outcome === 'ok' && p.op.kind !== 'read') p.client.seen.set(p.op.key, p.op.kind === 'write' || p.op.output === true ? (p.op.kind === 'write' ? p.op.input : p.op.input.value) : p.client.seen.get(p.op.key) ?? null);
+    const op = p.op;
+    if (!this.real && outcome === 'ok' && (op.kind === 'write' || op.kind === 'cas')) p.client.seen.set(op.key, op.kind === 'write' || op.output === true ? (op.kind === 'write' ? op.input : op.input.value) : p.client.seen.get(op.key) ?? null);
     this.sim.counters.add(outcome === 'ok' ? 'clientOk' : outcome === 'fail' ? 'clientFail' : 'clientInfo');
     this.sim.trace.append(this.sim.loop.now, 'op', p.op.client, p.op.kind, outcome, p.op.output === undefined ? null : String(p.op.output));
-    this.history.push(p.op);
+    if (isMemberOp(op)) this.memberHistory.push(op);
+    else this.history.push(op);
     this.next(p.client);
   }
 

@@ -8,6 +8,7 @@
 import { checkLinearizability, formatCheckResult } from '../linearizability/checker.js';
 import { checkKvDurability } from '../linearizability/durability.js';
 import { kvModel, type KvOp, type KvValue } from '../linearizability/kv-model.js';
+import { membershipModel, type MemberOp, type MemberState } from '../linearizability/membership-model.js';
 import type { NodeId } from '../../raft/core/types.js';
 import { SimClients, type AckedEntry } from './clients.js';
 import { FaultDriver } from './fault-driver.js';
@@ -50,6 +51,10 @@ export interface RaftSimResult {
   readonly faultLog: readonly string[];
   /** The client history. */
   readonly history: readonly KvOp[];
+  /** The node-table operations of the clients (real-KV runs). */
+  readonly memberHistory: readonly MemberOp[];
+  /** What replicas applied: the simulator's register machine or the real `KvStateMachine`. */
+  readonly kv: 'sim' | 'real';
   /** Hash of the run's trace (equal for equal runs). */
   readonly traceHash: string;
   /** The command that replays this run. */
@@ -70,9 +75,10 @@ export function passed(r: RaftSimResult): boolean {
 }
 
 /** The replay command of a run. */
-export function replayCommand(o: { seed: number; nodes?: number | undefined; steps?: number | undefined; scenario?: string | null | undefined; storage?: string | undefined }): string {
+export function replayCommand(o: { seed: number; nodes?: number | undefined; steps?: number | undefined; scenario?: string | null | undefined; storage?: string | undefined; kv?: string | undefined }): string {
   const scenario = o.scenario != null ? ` --scenario ${o.scenario}` : '';
-  return `npm run sim -- --seed ${o.seed} --nodes ${o.nodes ?? 3} --steps ${o.steps ?? 5000}${scenario}${o.storage === 'file' ? ' --storage file' : ''}`;
+  const kv = o.kv === 'sim' || o.kv === 'real' ? ` --kv ${o.kv}` : '';
+  return `npm run sim -- --seed ${o.seed} --nodes ${o.nodes ?? 3} --steps ${o.steps ?? 5000}${scenario}${o.storage === 'file' ? ' --storage file' : ''}${kv}`;
 }
 
 /** Run one seed through the fault phase and the heal, with every check. */
@@ -180,8 +186,11 @@ class MajorityCheck {
 
 function result(sim: RaftSim, plan: FaultPlan, clients: SimClients, driver: FaultDriver, h: { leader: boolean; converged: boolean; settled: boolean }): RaftSimResult {
   const violations = [...sim.checker.violations];
-  const lin = checkLinearizability<KvValue, KvOp>(clients.history, kvModel, { maxSteps: 200_000 });
-  if (lin.result !== 'ok') violations.push({ invariant: 'linearizability', detail: formatCheckResult(lin).slice(0, 2000), time: sim.loop.now });
+  const kvLin = checkLinearizability<KvValue, KvOp>(clients.history, kvModel, { maxSteps: 200_000 });
+  const memberLin = checkLinearizability<MemberState, MemberOp>(clients.memberHistory, membershipModel, { maxSteps: 200_000 });
+  if (kvLin.result !== 'ok') violations.push({ invariant: 'linearizability', detail: formatCheckResult(kvLin).slice(0, 2000), time: sim.loop.now });
+  if (memberLin.result !== 'ok') violations.push({ invariant: 'linearizability:membership', detail: formatCheckResult(memberLin).slice(0, 2000), time: sim.loop.now });
+  const lin = { result: kvLin.result === 'ok' ? memberLin.result : kvLin.result };
   for (const d of checkKvDurability(clients.history).slice(0, 3)) violations.push({ invariant: `durability:${d.kind}`, detail: d.message, time: sim.loop.now });
   const counters: Record<string, number> = sim.counters.toJSON();
   let maxTerm = 0;
@@ -193,8 +202,8 @@ function result(sim: RaftSim, plan: FaultPlan, clients: SimClients, driver: Faul
   counters.configChanges = sim.counters.get('configChanges');
   counters.tornTails = sim.nodes.reduce((s, n) => s + n.disk.tornTails, 0);
   return {
-    seed: sim.o.seed, plan: `${formatFaultPlan(plan)} reads=${sim.readMode}`, violations, events: sim.loop.eventsRun, virtualMs: sim.loop.now, acked: clients.acked.length,
+    seed: sim.o.seed, plan: `${formatFaultPlan(plan)} reads=${sim.readMode} kv=${sim.kvMode}`, violations, events: sim.loop.eventsRun, virtualMs: sim.loop.now, acked: clients.acked.length,
     ops: clients.history.length, linearizable: lin.result, leaderAfterHeal: h.leader, converged: h.converged, settled: h.settled, counters, maxTerm,
-    faultLog: driver.log, history: clients.history, traceHash: sim.trace.hash, replay: replayCommand(sim.o),
+    faultLog: driver.log, history: clients.history, memberHistory: clients.memberHistory, kv: sim.kvMode, traceHash: sim.trace.hash, replay: replayCommand(sim.o),
   };
 }

@@ -17,6 +17,8 @@ export interface SweepOptions {
   sizes?: readonly number[];
   /** The disk model. @default 'memory' */
   storage?: 'memory' | 'file';
+  /** What replicas apply (see `RaftSimOptions.kv`). @default 'auto' */
+  kv?: 'sim' | 'real' | 'auto';
   /** Run this named scenario instead of a swarm-picked plan. */
   scenario?: string;
   /** Print every run's plan. @default false */
@@ -55,7 +57,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   let failures = 0;
   for (const nodes of o.sizes ?? [3, 5]) {
     for (const seed of o.seeds) {
-      const base = { seed, nodes, steps: o.steps ?? 5000, storage: o.storage ?? 'memory' };
+      const base = { seed, nodes, steps: o.steps ?? 5000, storage: o.storage ?? 'memory', kv: o.kv ?? 'auto' };
       const { result, ok } = o.scenario !== undefined ? await scenarioRun(o.scenario, base) : await plainRun(base);
       runs++;
       events += result.events;
@@ -74,7 +76,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   return { runs, failures, failed, events, seedsPerSecond: runs / secs, eventsPerSecond: events / secs, counters, missing };
 }
 
-async function plainRun(o: { seed: number; nodes: number; steps: number; storage: 'memory' | 'file' }): Promise<{ result: RaftSimResult; ok: boolean }> {
+async function plainRun(o: { seed: number; nodes: number; steps: number; storage: 'memory' | 'file'; kv: 'sim' | 'real' | 'auto' }): Promise<{ result: RaftSimResult; ok: boolean }> {
   const result = await runSim(o);
   return { result, ok: passed(result) };
 }
