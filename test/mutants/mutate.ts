@@ -92,3 +92,11 @@ export const MUTANTS = {
     replace: 'if (end > 0) return { records, tear: { kind: \'truncate\', at: end } };\n  const where = last ? ',
   },
 } as const satisfies Record<string, Mutant>;
+
+/** Bugs of the real replicated KV, hunted by real-KV runs. */
+export const KV_MUTANTS = {
+  ignoreSessionDedupe: {
+    name: 'ignore-session-dedupe', file: 'kv/state-machine.ts',
+    find: "case 'duplicate': return c.result as KvResult;", replace: "case 'duplicate': return this.safeExec(cmd, index);",
+  },
+} as const satisfies Record<string, Mutant>;
