@@ -99,4 +99,17 @@ export const KV_MUTANTS = {
     name: 'ignore-session-dedupe', file: 'kv/state-machine.ts',
     find: "case 'duplicate': return c.result as KvResult;", replace: "case 'duplicate': return this.safeExec(cmd, index);",
   },
+  snapshotForgetsSessions: {
+    name: 'snapshot-forgets-sessions', file: 'kv/snapshot.ts',
+    find: 'const sessions = s.sessions.all().map((x) => [x.id, x.lastActive, x.ackBelow, [...x.results]]);', replace: 'const sessions: unknown[] = [];',
+  },
+  staleGet: {
+    name: 'stale-get', file: 'kv/state-machine.ts',
+    find: `  get(key: string): KeyValue | null {
+    return this.keys.get(key);`,
+    replace: `  get(key: string): KeyValue | null {
+    const rev = this.keys.revision - 1;
+    if (rev > this.keys.compactRevision && rev > 0) return this.keys.range({ key }, 1, rev).kvs[0] ?? null;
+    return this.keys.get(key);`,
+  },
 } as const satisfies Record<string, Mutant>;
