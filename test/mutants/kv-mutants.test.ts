@@ -1,23 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { scenarioRun } from '../../src/testing/sim/scenarios.js';
-import { KV_MUTANTS, loadMutant, type Mutant, type MutatedSim } from './mutate.js';
+import { firstCaught, KV_MUTANTS, loadMutant, type Hunt, type MutatedSim } from './mutate.js';
 
 /** How each KV bug is hunted on the real KV (a named scenario or plain swarm runs), seeds 1…budget, and which check must catch it. */
-const HUNTS: { mutant: Mutant; scenario?: string; nodes: number; budget: number; by: RegExp }[] = [
-  { mutant: KV_MUTANTS.ignoreSessionDedupe, scenario: 'client-retry', nodes: 3, budget: 20, by: /one-effect|linearizability/ },
-  { mutant: KV_MUTANTS.snapshotForgetsSessions, nodes: 3, budget: 20, by: /replica-state/ },
-  { mutant: KV_MUTANTS.staleGet, nodes: 3, budget: 10, by: /linearizability|durability/ },
+const REAL = { kv: 'real' } as const;
+const HUNTS: (Hunt & { by: RegExp })[] = [
+  { mutant: KV_MUTANTS.ignoreSessionDedupe, scenario: 'client-retry', nodes: 3, budget: 20, options: REAL, by: /one-effect|linearizability/ },
+  { mutant: KV_MUTANTS.snapshotForgetsSessions, nodes: 3, budget: 20, options: REAL, by: /replica-state/ },
+  { mutant: KV_MUTANTS.staleGet, nodes: 3, budget: 10, options: REAL, by: /linearizability|durability/ },
 ];
-
-async function firstCaught(sim: MutatedSim, h: (typeof HUNTS)[number]): Promise<{ seed: number; why: string } | null> {
-  for (let seed = 1; seed <= h.budget; seed++) {
-    const base = { seed, nodes: h.nodes, steps: 5000, kv: 'real' as const };
-    const { result, ok } = h.scenario !== undefined ? await sim.scenarioRun(h.scenario, base) : { result: await sim.runSim(base), ok: false };
-    const failed = h.scenario !== undefined ? !ok : !sim.passed(result);
-    if (failed) return { seed, why: result.violations[0]?.invariant ?? `leader=${result.leaderAfterHeal} settled=${result.settled} converged=${result.converged}` };
-  }
-  return null;
-}
 
 describe('KV mutants: bugs of the real KvStateMachine are caught by real-KV runs', () => {
   const loaded: MutatedSim[] = [];

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMutant, MUTANTS, type Mutant, type MutatedSim } from './mutate.js';
+import { firstCaught, loadMutant, MUTANTS, type Hunt, type MutatedSim } from './mutate.js';
 
 /**
  * How each re-introduced bug is hunted, and the seed budget within which CI
  * requires it to be caught: plain swarm runs or a named scenario, seeds 1…budget.
  */
-const HUNTS: { mutant: Mutant; scenario?: string; nodes: number; budget: number }[] = [
+const HUNTS: Hunt[] = [
   { mutant: MUTANTS.noBlankEntry, nodes: 3, budget: 5 },
   { mutant: MUTANTS.ackBeforeFsync, scenario: 'all-crash', nodes: 3, budget: 20 },
   { mutant: MUTANTS.forgetVote, nodes: 5, budget: 40 },
@@ -14,17 +14,6 @@ const HUNTS: { mutant: Mutant; scenario?: string; nodes: number; budget: number 
   { mutant: MUTANTS.noCheckQuorum, scenario: 'leader-isolated', nodes: 3, budget: 20 },
   { mutant: MUTANTS.truncateAtCorruption, scenario: 'bit-rot', nodes: 3, budget: 20 },
 ];
-
-/** The first seed in 1…budget whose run fails a check, or null. */
-async function firstCaught(sim: MutatedSim, h: (typeof HUNTS)[number]): Promise<{ seed: number; why: string } | null> {
-  for (let seed = 1; seed <= h.budget; seed++) {
-    const base = { seed, nodes: h.nodes, steps: 5000 };
-    const { result, ok } = h.scenario !== undefined ? await sim.scenarioRun(h.scenario, base) : { result: await sim.runSim(base), ok: false };
-    const failed = h.scenario !== undefined ? !ok : !sim.passed(result);
-    if (failed) return { seed, why: result.violations[0]?.invariant ?? `leader=${result.leaderAfterHeal} settled=${result.settled} converged=${result.converged}` };
-  }
-  return null;
-}
 
 describe('mutants: each re-introduced bug is caught within the CI seed budget', () => {
   const loaded: MutatedSim[] = [];

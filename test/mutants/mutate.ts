@@ -113,3 +113,23 @@ export const KV_MUTANTS = {
     return this.keys.get(key);`,
   },
 } as const satisfies Record<string, Mutant>;
+
+/** How a mutant is hunted: a named scenario or plain swarm runs, seeds 1…budget, with extra run options. */
+export interface Hunt {
+  readonly mutant: Mutant;
+  readonly scenario?: string;
+  readonly nodes: number;
+  readonly budget: number;
+  readonly options?: { readonly kv?: 'sim' | 'real' | 'auto' };
+}
+
+/** The first seed in 1…budget whose run fails a check (or the scenario's expectation), or null. */
+export async function firstCaught(sim: MutatedSim, h: Hunt): Promise<{ seed: number; why: string } | null> {
+  for (let seed = 1; seed <= h.budget; seed++) {
+    const base = { seed, nodes: h.nodes, steps: 5000, ...h.options };
+    const { result, ok } = h.scenario !== undefined ? await sim.scenarioRun(h.scenario, base) : { result: await sim.runSim(base), ok: false };
+    const failed = h.scenario !== undefined ? !ok : !sim.passed(result);
+    if (failed) return { seed, why: result.violations[0]?.invariant ?? `leader=${result.leaderAfterHeal} settled=${result.settled} converged=${result.converged}` };
+  }
+  return null;
+}
