@@ -107,7 +107,7 @@ export class SimClients implements SimObserver {
   }
 
   private issue(c: Client): void {
-    if (this.real) return c.session === 0 ? this.openSession(c) : this.issueReal(c);
+    if (this.real) return this.issueReal(c);
     const key = `k${c.rng.int(this.sim.o.keys)}`;
     const r = c.rng.next();
     const call = this.sim.loop.now;
@@ -130,12 +130,13 @@ export class SimClients implements SimObserver {
     this.propose(p);
   }
 
-  /** Real-KV runs: one operation in the client's session (a retry reuses its session and sequence number). */
+  /** Real-KV runs: one operation in the client's session (a retry reuses its session and sequence number); reads need no session. */
   private issueReal(c: Client): void {
     const seq = c.seq + 1;
     const value = `${c.id}-${seq}`;
     const seen = (k: string): Seen | undefined => (c.seen.has(k) ? { value: c.seen.get(k) ?? null, rev: c.revs.get(k) ?? null } : undefined);
     const { op, body } = drawRealOp(c.rng, this.sim.o.keys, { id: this.nextId++, client: c.id, call: this.sim.loop.now }, value, seen);
+    if (body !== null && c.session === 0) return this.openSession(c);
     const node = this.pick(c);
     if (node === undefined) return this.finish({ op, client: c } as Pending, 'fail');
     if (body !== null) c.seq = seq;
