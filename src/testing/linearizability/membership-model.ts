@@ -9,14 +9,36 @@ import type { HistoryOp, Model, StepResult } from './types.js';
 /** A record's availability, or `null` while the node is not registered. */
 export type MemberState = 'active' | 'pause' | 'drain' | null;
 
-type Base = Omit<HistoryOp, 'kind' | 'input' | 'output'>;
+/** Fields every node-table operation shares. */
+export type MemberBase = Omit<HistoryOp, 'kind' | 'input' | 'output'>;
 
 /** Register the node; `output` is the availability the returned record holds. */
-export type MemberRegister = Base & { kind: 'register'; input?: undefined; output?: MemberState };
+export type MemberRegister = MemberBase & {
+  /** Discriminant. */
+  kind: 'register';
+  /** None (the node id is the key). */
+  input?: undefined;
+  /** The availability of the record returned. */
+  output?: MemberState;
+};
 /** Set the availability (a drain sets `drain`); `output`: whether the node existed (false: refused). */
-export type MemberSetAvailability = Base & { kind: 'setAvailability'; input: Exclude<MemberState, null>; output?: boolean };
+export type MemberSetAvailability = MemberBase & {
+  /** Discriminant. */
+  kind: 'setAvailability';
+  /** The availability to set. */
+  input: Exclude<MemberState, null>;
+  /** Whether it was set (false: the node was not registered). */
+  output?: boolean;
+};
 /** Linearizable read of the record; `output` is its availability (`null`: absent). */
-export type MemberRead = Base & { kind: 'readNode'; input?: undefined; output?: MemberState };
+export type MemberRead = MemberBase & {
+  /** Discriminant. */
+  kind: 'readNode';
+  /** None. */
+  input?: undefined;
+  /** The availability read (`null`: not registered). */
+  output?: MemberState;
+};
 
 /** One operation on the node table, keyed by node id. */
 export type MemberOp = MemberRegister | MemberSetAvailability | MemberRead;

@@ -220,6 +220,7 @@ export class SimClients implements SimObserver {
     this.finish(p, 'ok');
   }
 
+  /** @internal Real-KV runs: answer the operation waiting on this command, and check it wrote at one index only. */
   appliedKv(n: SimNode, a: RealApply, index: number, term: number): void {
     const { cmd, result } = a;
     if (cmd.type === 'sessionOpen') {

@@ -30,7 +30,7 @@ export type { RaftSimOptions } from './options.js';
 export interface SimObserver {
   /** `n` applied a client command at `index`; `ok` is the state machine's answer; `duplicate`: answered by the session table. */
   applied(n: SimNode, client: string, seq: number, ok: boolean, index: number, term: number, duplicate: boolean): void;
-  /** Real-KV runs: `n` applied a KV command at `index`. */
+  /** @internal Real-KV runs: `n` applied a KV command at `index`. */
   appliedKv?(n: SimNode, a: RealApply, index: number, term: number): void;
   /** `n` may now serve the reads waiting on it (its read states and applied index moved). */
   readsReady(n: SimNode, states: readonly { index: number; ctx: number }[]): void;
