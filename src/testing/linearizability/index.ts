@@ -13,4 +13,4 @@ export { bruteForceCheck } from './brute-force.js';
 export { checkKvDurability } from './durability.js';
 export type { DurabilityViolation } from './durability.js';
 export { membershipModel } from './membership-model.js';
-export type { MemberState, MemberOp, MemberBase, MemberRegister, MemberSetAvailability, MemberRead } from './membership-model.js';
+export type { MemberState, MemberOp, MemberBase, MemberOpOf, NoInput, WithInput, MemberRegister, MemberSetAvailability, MemberRead } from './membership-model.js';

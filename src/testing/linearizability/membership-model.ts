@@ -12,33 +12,32 @@ export type MemberState = 'active' | 'pause' | 'drain' | null;
 /** Fields every node-table operation shares. */
 export type MemberBase = Omit<HistoryOp, 'kind' | 'input' | 'output'>;
 
-/** Register the node; `output` is the availability the returned record holds. */
-export type MemberRegister = MemberBase & {
+/** A node-table operation: kind `K`, argument `I` (none when `undefined`), result `O`. */
+export type MemberOpOf<K extends string, I, O> = MemberBase & {
   /** Discriminant. */
-  kind: 'register';
-  /** None (the node id is the key). */
-  input?: undefined;
-  /** The availability of the record returned. */
-  output?: MemberState;
-};
-/** Set the availability (a drain sets `drain`); `output`: whether the node existed (false: refused). */
-export type MemberSetAvailability = MemberBase & {
-  /** Discriminant. */
-  kind: 'setAvailability';
-  /** The availability to set. */
-  input: Exclude<MemberState, null>;
-  /** Whether it was set (false: the node was not registered). */
-  output?: boolean;
-};
-/** Linearizable read of the record; `output` is its availability (`null`: absent). */
-export type MemberRead = MemberBase & {
-  /** Discriminant. */
-  kind: 'readNode';
+  kind: K;
+  /** The result; meaningful only when `outcome` is `ok`. */
+  output?: O;
+} & ([I] extends [undefined] ? NoInput : WithInput<I>);
+
+/** An operation that takes an argument. */
+export interface WithInput<I> {
+  /** The argument. */
+  input: I;
+}
+
+/** An operation that takes no argument (the node id is the key). */
+export interface NoInput {
   /** None. */
   input?: undefined;
-  /** The availability read (`null`: not registered). */
-  output?: MemberState;
-};
+}
+
+/** Register the node; `output` is the availability the returned record holds. */
+export type MemberRegister = MemberOpOf<'register', undefined, MemberState>;
+/** Set the availability (a drain sets `drain`); `output`: whether the node existed (false: refused). */
+export type MemberSetAvailability = MemberOpOf<'setAvailability', Exclude<MemberState, null>, boolean>;
+/** Linearizable read of the record; `output` is its availability (`null`: absent). */
+export type MemberRead = MemberOpOf<'readNode', undefined, MemberState>;
 
 /** One operation on the node table, keyed by node id. */
 export type MemberOp = MemberRegister | MemberSetAvailability | MemberRead;
