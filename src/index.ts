@@ -87,3 +87,4 @@ export type { ChangeMembershipOptions } from './raft/node.js';
 
 export * from './kv/index.js';
 export * from './membership/index.js';
+export * from './gossip/index.js';

@@ -37,3 +37,4 @@ export { runStorageSuite, storageConformanceCases, makeEntries } from './testing
 export type { StorageUnderTest, StorageFactory, ConformanceCase, TestFramework } from './testing/conformance/storage.js';
 export { runTransportSuite, transportConformanceCases } from './testing/conformance/transport.js';
 export type { TransportUnderTest, TransportFactory } from './testing/conformance/transport.js';
+export * from './gossip/testing.js';

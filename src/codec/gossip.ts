@@ -20,35 +20,142 @@ function bytes(v: unknown, field: string, maxLen: number): Uint8Array {
 export const GOSSIP_WIRE_VERSION = 1;
 
 /** Direct probe. `target` is the id the sender means to reach (an address may have been reused). */
-export interface PingMsg { t: 'ping'; seq: number; target: string }
+export interface PingMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'ping';
+  /** Probe sequence number chosen by the sender (the prober, or a relay for a ping-req); echoed in the ack. */
+  seq: number;
+  /** Id of the member the sender means to reach; a receiver with another id ignores the ping. */
+  target: string;
+}
 /** Answer to a ping. */
-export interface AckMsg { t: 'ack'; seq: number }
+export interface AckMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'ack';
+  /** The `seq` of the ping (or ping-req, when a relay forwards it) being answered. */
+  seq: number;
+}
 /** A relay's "I asked, the target did not answer" (Lifeguard). */
-export interface NackMsg { t: 'nack'; seq: number }
+export interface NackMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'nack';
+  /** The `seq` of the origin's ping-req this relay is answering. */
+  seq: number;
+}
 /** Ask a relay to probe `target` at `addr` on the sender's behalf. */
-export interface PingReqMsg { t: 'pingReq'; seq: number; target: string; addr: string }
+export interface PingReqMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'pingReq';
+  /** The origin's probe sequence number; the relay answers with an ack or nack carrying it. */
+  seq: number;
+  /** Id of the member to probe. */
+  target: string;
+  /** Transport address of `target`, as the origin knows it. */
+  addr: string;
+}
 /** A member is alive at an incarnation, with its address and metadata. */
-export interface AliveMsg { t: 'alive'; id: string; inc: number; addr: string; meta: Uint8Array }
+export interface AliveMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'alive';
+  /** Id of the member this record is about. */
+  id: string;
+  /** The member's incarnation (0 to 2^32-1); only the member itself raises it. */
+  inc: number;
+  /** The member's transport address. */
+  addr: string;
+  /** The member's metadata blob (at most `maxMetaBytes`). */
+  meta: Uint8Array;
+}
 /** `by` suspects `id` at `inc`. */
-export interface SuspectMsg { t: 'suspect'; id: string; inc: number; by: string }
+export interface SuspectMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'suspect';
+  /** Id of the suspected member. */
+  id: string;
+  /** Incarnation of the suspected member the suspicion applies to. */
+  inc: number;
+  /** Id of the member that suspects it (counts as one independent confirmation). */
+  by: string;
+}
 /** `id` is dead (or left, when `left`) at `inc`, as declared by `by`. */
-export interface DeadMsg { t: 'dead'; id: string; inc: number; by: string; left: boolean }
+export interface DeadMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'dead';
+  /** Id of the dead or departed member. */
+  id: string;
+  /** Incarnation of the member the record applies to. */
+  inc: number;
+  /** Id of the member that declared it (the member itself on a leave; the sender when re-sent from its table). */
+  by: string;
+  /** True when the member left gracefully rather than being declared dead. */
+  left: boolean;
+}
 /** One fragment of a user broadcast. */
-export interface UserMsg { t: 'user'; origin: string; mid: number; idx: number; total: number; data: Uint8Array }
+export interface UserMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'user';
+  /** Id of the member that broadcast the payload. */
+  origin: string;
+  /** Broadcast id, unique per origin: a 32-bit counter that starts at a random value each start. */
+  mid: number;
+  /** Index of this fragment, 0 to `total - 1`. */
+  idx: number;
+  /** Number of fragments of the broadcast (1 to 65535). */
+  total: number;
+  /** This fragment's bytes of the payload. */
+  data: Uint8Array;
+}
 /** One entry of a member's user key/value table; `value === null` is a tombstone. */
-export interface KvMsg { t: 'kv'; owner: string; key: string; ver: number; value: Uint8Array | null }
+export interface KvMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'kv';
+  /** Id of the member whose table the entry belongs to (only the owner writes it). */
+  owner: string;
+  /** Entry key (1 to 1024 chars). */
+  key: string;
+  /** Version set by the owner: incarnation · 1,000,000 + write counter; higher wins. */
+  ver: number;
+  /** Entry value, or `null` for a deletion (tombstone). */
+  value: Uint8Array | null;
+}
 /**
  * Anti-entropy request: "send me what changed in your table since `since`
  * (a sequence in your log with epoch `sinceEpoch`)". The sender's own log
  * position comes along so the reply can ask for the sender's changes too.
  */
-export interface SyncReqMsg { t: 'syncReq'; epoch: number; seq: number; since: number; sinceEpoch: number; until: number; reply: boolean }
+export interface SyncReqMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'syncReq';
+  /** The sender's change-log epoch (random, new at every start). */
+  epoch: number;
+  /** The sender's latest change sequence (its log position). */
+  seq: number;
+  /** Change sequence in the receiver's log after which rows are wanted (0: everything). */
+  since: number;
+  /** The receiver's epoch `since` refers to; on a mismatch the receiver sends its whole table. */
+  sinceEpoch: number;
+  /** Last change sequence wanted (0: up to the receiver's latest). */
+  until: number;
+  /** Whether the receiver should send a request of its own back, to get the sender's changes. */
+  reply: boolean;
+}
 /**
  * Anti-entropy answer header: the update messages after it in the packet
  * are the sender's rows with change sequence in (lo, hi] (epoch `epoch`),
  * part of an answer that covers up to `seq`.
  */
-export interface SyncRespMsg { t: 'syncResp'; epoch: number; seq: number; lo: number; hi: number }
+export interface SyncRespMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'syncResp';
+  /** The sender's change-log epoch. */
+  epoch: number;
+  /** Change sequence the whole answer covers up to (the same in every part). */
+  seq: number;
+  /** Exclusive start of the change-sequence range this part covers. */
+  lo: number;
+  /** Inclusive end of the change-sequence range this part covers (at least `lo`). */
+  hi: number;
+}
 
 /** Updates that spread by piggybacking and by anti-entropy. */
 export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg;

@@ -150,11 +150,17 @@ export interface GossipOptions extends Partial<GossipTunables> {
 
 /** Every option with its value decided. */
 export interface ResolvedGossipOptions extends GossipTunables {
+  /** This member's unique, stable id (from {@link GossipOptions.id}). */
   id: string;
+  /** Where others reach this member ({@link GossipOptions.address}, or the id). */
   address: string;
+  /** Cluster id packets must carry ({@link GossipOptions.clusterId}, or `"quorumkit"`). */
   clusterId: string;
+  /** This member's metadata ({@link GossipOptions.meta}, or empty). */
   meta: Uint8Array;
+  /** Last persisted incarnation ({@link GossipOptions.incarnation}, or 0); the core starts one above it. */
   incarnation: number;
+  /** Seed of the core's random choices ({@link GossipOptions.seed}, or the id). */
   seed: number | string;
 }
 
@@ -162,7 +168,12 @@ export interface ResolvedGossipOptions extends GossipTunables {
  * The defaults: a LAN profile (memberlist's DefaultLANConfig timings, to
  * compare like with like) and a WAN profile with longer timeouts.
  */
-export const GOSSIP_DEFAULTS: Readonly<{ lan: Readonly<GossipTunables>; wan: Readonly<GossipTunables> }> = Object.freeze({
+export const GOSSIP_DEFAULTS: Readonly<{
+  /** Profile `"lan"` (the default): memberlist's LAN timings, 1400-byte packets. */
+  lan: Readonly<GossipTunables>;
+  /** Profile `"wan"`: longer probe, gossip and anti-entropy periods, 1200-byte packets. */
+  wan: Readonly<GossipTunables>;
+}> = Object.freeze({
   lan: Object.freeze({
     probeIntervalMs: 1000, probeTimeoutMs: 500, gossipIntervalMs: 200, gossipFanout: 3, indirectChecks: 3,
     suspicionMult: 1, suspicionConfirmations: 3, suspicionMaxTimeoutMult: 6, awarenessMaxMultiplier: 8, retransmitDesignLoss: 0.2,

@@ -31,15 +31,19 @@ export interface OutPacket {
 
 /** Counters a core keeps; all only grow. */
 export interface GossipCoreStats {
+  /** Packets the core handed out for sending. */
   packetsOut: number;
+  /** Estimated bytes of those packets (upper bound, envelope and encryption included). */
   bytesOut: number;
+  /** Packets passed to the core's `receive`. */
   packetsIn: number;
   /** Messages ignored as stale or unexpected (late acks, old incarnations, pings for another id). */
   stale: number;
   /** Times this member refuted a suspicion or death about itself. */
   refutes: number;
-  /** Members this member declared suspect / dead. */
+  /** Members this member suspected itself (after a failed probe). */
   suspected: number;
+  /** Members this member declared dead itself (suspicion timed out; leaves excluded). */
   declaredDead: number;
 }
 

@@ -81,7 +81,12 @@ export class GossipCore {
   }
 
   /** Updates waiting to be piggybacked (system, user). */
-  get queued(): { system: number; user: number } {
+  get queued(): {
+    /** Membership and key/value updates waiting. */
+    system: number;
+    /** User broadcast fragments waiting. */
+    user: number;
+  } {
     return { system: this.c.system.size, user: this.c.user.size };
   }
 

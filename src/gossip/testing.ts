@@ -16,7 +16,12 @@ import type { GossipEvent } from './events.js';
 import { IdInterner } from './members.js';
 
 /** A simulated packet. */
-export interface SimPacket { from: string; msgs: GossipMsg[] }
+export interface SimPacket {
+  /** Id of the sending member. */
+  from: string;
+  /** The messages, as the sender's core produced them (not encoded). */
+  msgs: GossipMsg[];
+}
 
 /** Options of a {@link GossipSim}. */
 export interface GossipSimOptions {
@@ -36,15 +41,23 @@ export interface GossipSimOptions {
 
 /** One simulated member. */
 export interface SimMember {
+  /** The member's id (also its fabric address). */
   readonly id: string;
+  /** The member's current core (replaced on restart). */
   core: GossipCore;
+  /** False while crashed. */
   up: boolean;
   /** Inbound processing and timers are held until this time (a GC pause, an overloaded host). */
   pausedUntil: number;
+  /** Probability (0 to 1) an inbound packet is dropped on arrival, on top of link loss; set by tests. */
   ingressLoss: number;
+  /** Probability (0 to 1) an outbound packet is dropped before sending, on top of link loss; set by tests. */
   egressLoss: number;
+  /** Packets that arrived while paused, delivered on resume. */
   held: SimPacket[];
+  /** Handle of the event-loop timer armed for the core's next deadline, or null. */
   timer: unknown;
+  /** Virtual time that timer fires at (Infinity when none is armed). */
   timerAt: number;
   /** Last incarnation the member "persisted" (through the incarnation event). */
   persisted: number;
@@ -65,14 +78,21 @@ export type SimEventListener = (member: string, ev: GossipEvent, now: number) =>
  * ```
  */
 export class GossipSim {
+  /** The virtual-time event loop (the one given in the options, or a new one). */
   readonly loop: EventLoop;
+  /** The simulated network all members send through (applies the `loss` and delay options). */
   readonly fabric: PacketFabric<SimPacket>;
+  /** Id interner shared by every member's core. */
   readonly interner = new IdInterner();
+  /** Every member ever added, by id (crashed ones too, with `up` false). */
   readonly members = new Map<string, SimMember>();
   private readonly rng: Prng;
   private readonly listeners: SimEventListener[] = [];
 
-  constructor(readonly options: GossipSimOptions) {
+  constructor(
+    /** The options the simulator was created with. */
+    readonly options: GossipSimOptions,
+  ) {
     this.loop = options.loop ?? new EventLoop();
     this.rng = createPrng(options.seed);
     this.fabric = new PacketFabric<SimPacket>(this.loop.clock(), this.rng.fork('fabric'), {
