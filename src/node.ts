@@ -11,3 +11,5 @@ export type { TcpTransportOptions, DefaultedTcpOptions } from './node/tcp/option
 export { commonNameOf } from './node/tcp/tls.js';
 export type { TcpTlsOptions, Pem } from './node/tcp/tls.js';
 export { TCP_PROTOCOL_VERSION } from './node/tcp/handshake.js';
+export { UdpGossipTransport, UDP_GOSSIP_DEFAULTS } from './node/udp/transport.js';
+export type { UdpGossipTransportOptions, UdpGossipStats } from './node/udp/transport.js';
