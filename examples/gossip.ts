@@ -1,23 +1,30 @@
 /**
- * 20 gossip members on the in-memory network (UDP loopback comes with the
- * node adapters): they join through one seed, share metadata and a user
+ * 20 gossip members on UDP loopback (or, for the test on virtual time, the
+ * in-memory network): they join through one seed, share metadata and a user
  * broadcast, one crashes and is found dead, one leaves gracefully.
  *
  *   npx tsx examples/gossip.ts
  *
  * Runs on real time (about 12 seconds) and exits by itself.
  */
-import { GossipNode, MemoryGossipNetwork } from '../src/gossip/index.js';
-import type { Clock } from '../src/clock.js';
+import { GossipNode, MemoryGossipNetwork, type Clock, type GossipTransport } from 'quorumkit';
+import { UdpGossipTransport } from 'quorumkit/node';
 
-/** Run the demo; `clock` lets the test drive it on virtual time. Returns what it saw. */
-export async function main(options: { clock?: Clock; sleep?: (ms: number) => Promise<void>; log?: (line: string) => void } = {}): Promise<{ alive: number; dead: string[]; left: string[]; broadcasts: number }> {
+/** The members' transports: UDP sockets on 127.0.0.1, or endpoints of an in-memory network on `clock`. */
+async function transports(udp: boolean, clock: { clock?: Clock }): Promise<GossipTransport[]> {
+  if (udp) return Promise.all(Array.from({ length: 20 }, () => UdpGossipTransport.bind({ host: '127.0.0.1' })));
+  const net = new MemoryGossipNetwork({ ...clock, seed: 7, faults: { drop: 0.02, minDelayMs: 1, maxDelayMs: 5 } });
+  return Array.from({ length: 20 }, (_, i) => net.transport(`node-${i}`));
+}
+
+/** Run the demo; `clock` lets the test drive it on virtual time (in memory), `udp` uses real sockets. Returns what it saw. */
+export async function main(options: { clock?: Clock; sleep?: (ms: number) => Promise<void>; log?: (line: string) => void; udp?: boolean } = {}): Promise<{ alive: number; dead: string[]; left: string[]; broadcasts: number }> {
   const log = options.log ?? ((l: string) => console.log(l));
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const clock = options.clock === undefined ? {} : { clock: options.clock };
-  const net = new MemoryGossipNetwork({ ...clock, seed: 7, faults: { drop: 0.02, minDelayMs: 1, maxDelayMs: 5 } });
-  const nodes = Array.from({ length: 20 }, (_, i) =>
-    new GossipNode({ id: `node-${i}`, transport: net.transport(`node-${i}`), meta: new TextEncoder().encode(`role=${i < 3 ? 'manager' : 'worker'}`), ...clock }));
+  const ts = await transports(options.udp ?? false, clock);
+  const nodes = ts.map((transport, i) =>
+    new GossipNode({ id: `node-${i}`, transport, meta: new TextEncoder().encode(`role=${i < 3 ? 'manager' : 'worker'}`), ...clock }));
   const observer = nodes[0]!;
   const dead: string[] = [];
   const left: string[] = [];
@@ -27,7 +34,7 @@ export async function main(options: { clock?: Clock; sleep?: (ms: number) => Pro
   for (const n of nodes) n.on('broadcast', () => broadcasts++);
 
   await observer.start();
-  for (const n of nodes.slice(1)) await n.start(['node-0']);
+  for (const n of nodes.slice(1)) await n.start([ts[0]!.address]);
   await sleep(3000);
   log(`after 3 s node-0 lists ${observer.aliveMembers().length} alive members`);
 
@@ -45,4 +52,4 @@ export async function main(options: { clock?: Clock; sleep?: (ms: number) => Pro
 }
 
 // Run when executed directly (not when imported by the test).
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (process.argv[1]?.endsWith('gossip.ts')) await main({ udp: true });
