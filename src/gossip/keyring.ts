@@ -12,6 +12,8 @@ import { AuthError, InvalidInputError } from '../errors.js';
 /** Packet layout: [format 1][12-byte nonce][ciphertext with 16-byte tag]. */
 const FORMAT = 1;
 const NONCE = 12;
+/** Bytes of the random nonce that follows the format byte of an encrypted packet. */
+export const NONCE_BYTES = NONCE;
 /** Bytes encryption adds to a packet. */
 export const ENCRYPTION_OVERHEAD = 1 + NONCE + 16;
 

@@ -12,7 +12,8 @@ import { InvalidConfigError, StoppedError } from '../errors.js';
 import type { GossipOptions } from './config.js';
 import { GossipCore, type GossipOutput } from './core.js';
 import type { GossipEvent } from './events.js';
-import type { GossipKeyring } from './keyring.js';
+import { NONCE_BYTES, type GossipKeyring } from './keyring.js';
+import { ReplayCache } from './replay.js';
 import type { MemberInfo } from './members.js';
 import type { GossipTransport } from './transport.js';
 
@@ -67,6 +68,8 @@ export interface GossipNodeStats {
   unauthenticated: number;
   /** Packets of another cluster id. */
   wrongCluster: number;
+  /** Encrypted packets whose nonce was seen before (replays), dropped. */
+  replayed: number;
 }
 
 /**
@@ -84,12 +87,13 @@ export interface GossipNodeStats {
  */
 export class GossipNode extends EventEmitter<GossipNodeEvents> {
   /** Driver counters. */
-  readonly stats: GossipNodeStats = { malformed: 0, unauthenticated: 0, wrongCluster: 0 };
+  readonly stats: GossipNodeStats = { malformed: 0, unauthenticated: 0, wrongCluster: 0, replayed: 0 };
   private readonly core: GossipCore;
   private readonly clock: Clock;
   private readonly transport: GossipTransport;
   private readonly keyring: GossipKeyring | undefined;
   private readonly aad: Uint8Array;
+  private readonly replays = new ReplayCache();
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
@@ -208,7 +212,12 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     }
     this.crypting++;
     this.keyring.decrypt(packet, this.aad).then(
-      (plain) => (plain === null ? this.stats.unauthenticated++ : this.handlePlain(plain, from)),
+      (plain) => {
+        if (plain === null) this.stats.unauthenticated++;
+        // Only an authenticated packet's nonce is remembered: forged ones cannot fill the cache.
+        else if (this.replays.check(packet.subarray(1, 1 + NONCE_BYTES))) this.stats.replayed++;
+        else this.handlePlain(plain, from);
+      },
       (e: unknown) => this.emit('error', e),
     ).finally(() => this.crypting--);
   }

@@ -56,6 +56,26 @@ describe('GossipNode driver', () => {
     expect(persisted).toEqual([1, 2]);
   });
 
+  it('drops a replayed encrypted packet and counts it, while the original is accepted', async () => {
+    const key = new Uint8Array(32).fill(9);
+    const rings = [await GossipKeyring.create(key), await GossipKeyring.create(key)];
+    const { loop, net, nodes } = cluster(2, (i) => ({ keyring: rings[i]! }));
+    await nodes[0]!.start();
+    await nodes[1]!.start(['g0']);
+    await runFor(loop, nodes, 2000);
+    const captured = await rings[1]!.encrypt(encodeGossipPacket('quorumkit', 'g1', [{ t: 'ping', seq: 424242, target: 'g0' }]), new TextEncoder().encode('quorumkit'));
+    net.fabric.send('g1', 'g0', captured);
+    await runFor(loop, nodes, 50);
+    expect(nodes[0]!.stats.replayed).toBe(0);
+    net.fabric.send('g1', 'g0', captured);
+    net.fabric.send('g1', 'g0', captured);
+    await runFor(loop, nodes, 50);
+    expect(nodes[0]!.stats.replayed).toBe(2);
+    expect(nodes[0]!.stats.unauthenticated).toBe(0);
+    expect(nodes[0]!.aliveMembers().length).toBe(2);
+    for (const n of nodes) await n.stop();
+  });
+
   it('drops and counts malformed, oversized and foreign-cluster packets without crashing', async () => {
     const { loop, net, nodes } = cluster(2);
     await nodes[0]!.start();
