@@ -615,11 +615,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
       }
       this.lastApplied = e.index;
       this.appliedTerm = e.term;
-      const p = this.proposals.takeFor(e, this.origin);
-      if (p !== undefined) {
-        if (p.ours) p.w.resolve(result as R);
-        else p.w.reject(new ProposalDroppedError('Another entry was committed at this index; the proposal was not applied'));
-      }
+      this.proposals.settle(e, this.origin, result as R, () => new ProposalDroppedError('Another entry was committed at this index; the proposal was not applied'));
     }
     this.reads.applied(this.lastApplied);
     this.emit('applied', this.lastApplied);

@@ -30,25 +30,26 @@ export class PendingProposals<R> {
     this.bySeq.set(seq, w);
   }
 
-  /** The waiter an applied entry settles, if it is ours. A different entry at our index means ours was lost. */
-  takeFor(entry: Entry, origin: string): { w: Waiter<R>; ours: boolean } | undefined {
+  /**
+   * Settle what an applied entry decides: the proposal made here at its
+   * index (resolved if the entry is that proposal, rejected as dropped if
+   * another entry won the index), and a forwarded proposal whose (origin,
+   * seq) the entry carries. Both can happen for one entry.
+   */
+  settle(entry: Entry, origin: string, result: R, dropped: () => Error): void {
     const at = this.byIndex.get(entry.index);
     if (at !== undefined) {
       this.byIndex.delete(entry.index);
-      if (at.term === entry.term) return { w: at.w, ours: true };
-      // Someone else's entry won this index; ours can never commit now.
-      const mine = entry.origin === origin && entry.seq !== undefined ? this.bySeq.get(entry.seq) : undefined;
-      if (mine !== undefined) this.bySeq.delete(entry.seq!);
-      return { w: at.w, ours: false };
+      if (at.term === entry.term) at.w.resolve(result);
+      else at.w.reject(dropped());
     }
     if (entry.origin === origin && entry.seq !== undefined) {
       const w = this.bySeq.get(entry.seq);
       if (w !== undefined) {
         this.bySeq.delete(entry.seq);
-        return { w, ours: true };
+        w.resolve(result);
       }
     }
-    return undefined;
   }
 
   /** Fail proposals above `commit` (their fate is unknown once leadership is lost). */
