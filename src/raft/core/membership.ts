@@ -6,6 +6,7 @@
 import { decodeConfig, encodeConfig, isJoint, leaveJoint, planChange, type FullConfig, type MembershipChange } from './confchange.js';
 import { jointHasMajority } from './quorum.js';
 import type { RaftCore } from './raft.js';
+import { mostCaughtUpVoter, sendTimeoutNow } from './transfer.js';
 import { EntryType, MsgType, type Entry, type NodeId } from './types.js';
 
 /** Outcome of `RaftCore.changeMembership`. */
@@ -111,15 +112,7 @@ function sayFarewell(r: RaftCore, matchBefore: Map<NodeId, number>): void {
 
 /** The leader was removed: hand leadership to the most caught-up voter, then step down. */
 function stepDownAfterRemoval(r: RaftCore): void {
-  let best: NodeId | null = null;
-  let bestMatch = -1;
-  for (const id of r.tracker.voters()) {
-    const m = r.tracker.progress.get(id)?.match ?? 0;
-    if (m > bestMatch) {
-      best = id;
-      bestMatch = m;
-    }
-  }
-  if (best !== null && bestMatch === r.log.lastIndex()) r.send({ type: MsgType.TimeoutNow, term: r.term, from: r.id, to: best });
+  const best = mostCaughtUpVoter(r);
+  if (best !== null && r.tracker.progress.get(best)?.match === r.log.lastIndex()) sendTimeoutNow(r, best);
   r.becomeFollower(r.term, null);
 }

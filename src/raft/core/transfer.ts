@@ -39,7 +39,7 @@ export function startTransfer(r: RaftCore, to?: NodeId): TransferResult {
 }
 
 /** The voter other than this node with the highest match index (lowest id on ties). */
-function mostCaughtUpVoter(r: RaftCore): NodeId | null {
+export function mostCaughtUpVoter(r: RaftCore): NodeId | null {
   let best: NodeId | null = null;
   let bestMatch = -1;
   for (const id of [...r.tracker.voters()].sort()) {
@@ -59,7 +59,8 @@ export function maybeFinishTransfer(r: RaftCore, from: NodeId): void {
   if (r.tracker.progress.get(from)?.match === r.log.lastIndex()) sendTimeoutNow(r, from);
 }
 
-function sendTimeoutNow(r: RaftCore, to: NodeId): void {
+/** Tell `to` to campaign at once; this term's lease reads end here. */
+export function sendTimeoutNow(r: RaftCore, to: NodeId): void {
   r.timeoutNowSent = true;
   r.send({ type: MsgType.TimeoutNow, term: r.term, from: r.id, to });
 }
