@@ -9,24 +9,11 @@ import { KvClient } from '../src/kv/client.js';
 import { KvStateMachine } from '../src/kv/state-machine.js';
 import type { KvResult, WatchEvent } from '../src/kv/types.js';
 import { RaftNode } from '../src/raft/node.js';
-import { MemoryStorage } from '../src/storage/memory.js';
-import { MemoryNetwork } from '../src/transport/memory.js';
+import { startCluster } from './_cluster.js';
 import type { BenchRow } from './run.js';
 
 async function cluster(): Promise<{ nodes: RaftNode<KvResult>[]; leader: RaftNode<KvResult> }> {
-  const net = new MemoryNetwork();
-  const ids = ['n0', 'n1', 'n2'];
-  const nodes = ids.map(
-    (id, i) => new RaftNode<KvResult>({ id, peers: ids, transport: net.transport(id), storage: new MemoryStorage(), stateMachine: new KvStateMachine(), seed: i + 1 }),
-  );
-  await Promise.all(nodes.map((n) => n.start()));
-  nodes[0]!.campaign();
-  const deadline = Date.now() + 5000;
-  while (!nodes[0]!.isLeader) {
-    if (Date.now() > deadline) throw new Error('no leader');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return { nodes, leader: nodes[0]! };
+  return startCluster(['n0', 'n1', 'n2'], () => new KvStateMachine());
 }
 
 /** Run `clients` loops of `op` for `ms`; returns operations per second. */

@@ -6,7 +6,7 @@
 import { RaftNode } from '../src/raft/node.js';
 import type { StateMachine } from '../src/raft/state-machine.js';
 import { MemoryStorage } from '../src/storage/memory.js';
-import { MemoryNetwork } from '../src/transport/memory.js';
+import { startCluster } from './_cluster.js';
 import type { BenchRow } from './run.js';
 
 class CountMachine implements StateMachine<number> {
@@ -23,22 +23,10 @@ class CountMachine implements StateMachine<number> {
 }
 
 async function cluster(size: number): Promise<{ leader: RaftNode<number>; stop: () => Promise<void> }> {
-  const net = new MemoryNetwork();
-  const ids = Array.from({ length: size }, (_, i) => `n${i}`);
-  const nodes = ids.map(
-    (id, i) =>
-      new RaftNode<number>({ id, peers: ids, transport: net.transport(id), storage: new MemoryStorage(), stateMachine: new CountMachine(), seed: i + 1 }),
-  );
-  await Promise.all(nodes.map((n) => n.start()));
-  nodes[0]!.campaign();
-  const deadline = Date.now() + 5000;
-  while (!nodes[0]!.isLeader) {
-    if (Date.now() > deadline) throw new Error('no leader');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  const c = await startCluster(Array.from({ length: size }, (_, i) => `n${i}`), () => new CountMachine());
   // Let the blank entry commit before measuring.
-  await nodes[0]!.propose(new Uint8Array(64));
-  return { leader: nodes[0]!, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
+  await c.leader.propose(new Uint8Array(64));
+  return c;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -105,12 +93,7 @@ class BlobMachine implements StateMachine<number> {
 async function failover(rounds: number): Promise<BenchRow> {
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const net = new MemoryNetwork();
-    const ids = ['a', 'b', 'c'];
-    const nodes = ids.map((id, k) => new RaftNode<number>({ id, peers: ids, transport: net.transport(id), storage: new MemoryStorage(), stateMachine: new CountMachine(), seed: i * 10 + k + 1 }));
-    await Promise.all(nodes.map((n) => n.start()));
-    const leaderId = await nodes[0]!.waitForLeader();
-    const leader = nodes.find((n) => n.id === leaderId)!;
+    const { nodes, leader } = await startCluster(['a', 'b', 'c'], () => new CountMachine(), { seedBase: i * 10, natural: true });
     await leader.propose(new Uint8Array(8));
     const t0 = performance.now();
     await leader.stop();
@@ -128,11 +111,7 @@ async function failover(rounds: number): Promise<BenchRow> {
 }
 
 async function transfer(rounds: number): Promise<BenchRow> {
-  const net = new MemoryNetwork();
-  const ids = ['a', 'b', 'c'];
-  const nodes = ids.map((id, k) => new RaftNode<number>({ id, peers: ids, transport: net.transport(id), storage: new MemoryStorage(), stateMachine: new CountMachine(), seed: k + 1 }));
-  await Promise.all(nodes.map((n) => n.start()));
-  await Promise.all(nodes.map((n) => n.waitForLeader()));
+  const { nodes, stop } = await startCluster(['a', 'b', 'c'], () => new CountMachine(), { natural: true });
   const times: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const leader = nodes.find((n) => n.isLeader)!;
@@ -143,20 +122,15 @@ async function transfer(rounds: number): Promise<BenchRow> {
     while (!next.isLeader) await new Promise((r) => setImmediate(r));
     times.push(performance.now() - t0);
   }
-  await Promise.all(nodes.map((n) => n.stop()));
+  await stop();
   times.sort((a, b) => a - b);
   return { case: 'leadership transfer', rounds, 'p50 ms': +percentile(times, 0.5).toFixed(2), 'p99 ms': +percentile(times, 0.99).toFixed(2), 'aim p99 ms': 50 };
 }
 
 /** A new follower receives a snapshot of `mb` MB in 1 MiB chunks. */
 async function snapshotTransfer(mb: number): Promise<BenchRow> {
-  const net = new MemoryNetwork();
-  const ids = ['a', 'b', 'c'];
   const opts = { snapshotThresholdEntries: 1_000_000_000 };
-  const nodes = ids.map((id, k) => new RaftNode<number>({ id, peers: ids, transport: net.transport(id), storage: new MemoryStorage(), stateMachine: new BlobMachine(mb * 1e6), seed: k + 1, ...opts }));
-  await Promise.all(nodes.map((n) => n.start()));
-  const leaderId = await nodes[0]!.waitForLeader();
-  const leader = nodes.find((n) => n.id === leaderId)!;
+  const { net, nodes, leader } = await startCluster(['a', 'b', 'c'], () => new BlobMachine(mb * 1e6), { natural: true, extra: opts });
   await leader.propose(new Uint8Array(8));
   await leader.snapshotNow();
   const joiner = new RaftNode<number>({ id: 'd', peers: [], join: true, transport: net.transport('d'), storage: new MemoryStorage(), stateMachine: new BlobMachine(0), seed: 9, requestTimeoutMs: 120_000, ...opts });
