@@ -81,19 +81,12 @@ export class ReadIndexTracker {
     return this.seq;
   }
 
-  /** Drop everything (leadership lost); returns the requests dropped. */
-  reset(): ReadRequest[] {
-    const dropped = [...this.rounds.flatMap((r) => r.requests), ...this.queued];
+  /** Drop everything (leadership lost); the requesters' drivers retry or time out. */
+  reset(): void {
     this.rounds = [];
     this.queued = [];
     this.acked.clear();
     this.sentAt.clear();
     this.seq = 0;
-    return dropped;
-  }
-
-  /** Requests waiting or in flight. */
-  get size(): number {
-    return this.queued.length + this.rounds.reduce((n, r) => n + r.requests.length, 0);
   }
 }
