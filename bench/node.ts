@@ -1,13 +1,14 @@
 /**
- * Raft over real sockets, in one process: 3 RaftNodes on TcpTransport over
- * loopback (plain TCP, then mutual TLS), MemoryStorage, 64-byte commands,
- * 1 client in sequence and 256 concurrent clients; then a snapshot sent to
- * a new learner over TCP, with the longest gap between the heartbeats it
- * received meanwhile (the control lane at work). Durable rows: the same 3
- * nodes in one process with FileStorage (one fsync per save, each node its
- * own directory on the same disk), beside the disk's raw fsync rate, the
- * leader's average batch (entries per fsync) and the ratio
- * commits/s ÷ (raw fsync rate × average batch).
+ * Raft over real sockets. Three node processes (forked, each a RaftNode on
+ * TcpTransport over loopback; the leader's process runs the clients) with
+ * MemoryStorage, then with FileStorage + fsync (each node its own directory
+ * on the same disk) beside the disk's raw fsync rate — one writer alone and
+ * three at once — the leader's average batch (entries per fsync) and the
+ * ratio commits/s ÷ (raw fsync rate × average batch). Then 3 nodes in this
+ * one process over plain TCP and mutual TLS, 64-byte commands, 1 client in
+ * sequence and 256 concurrent clients; then a snapshot sent to a new learner
+ * over TCP, with the longest gap between the heartbeats it received
+ * meanwhile (the control lane at work).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TcpTransport } from '../src/node/tcp/transport.js';
@@ -16,10 +17,14 @@ import { RaftNode } from '../src/raft/node.js';
 import type { StateMachine } from '../src/raft/state-machine.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { MsgType } from '../src/raft/core/types.js';
-import type { RaftStorage } from '../src/storage/storage.js';
 import type { RaftTransport } from '../src/transport/transport.js';
 import { makePki } from '../test/node/tcp/helpers.js';
-import { DurableStorages } from './_durable.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closedLoad, percentile } from './_load.js';
+import { ProcCluster } from './_procs.js';
+import { rawFsyncRate } from './storage.js';
 import type { BenchRow } from './run.js';
 
 const IDS = ['n0', 'n1', 'n2'];
@@ -30,38 +35,17 @@ const counter = (): StateMachine<number> => {
   return { apply: () => ++n, snapshot: () => Uint8Array.of(0), restore: () => void (n = 0) };
 };
 
-async function startCluster(tls: ((id: string) => TcpTlsOptions) | null, storage: (id: string) => RaftStorage = () => new MemoryStorage()): Promise<RaftNode<number>[]> {
+async function startCluster(tls: ((id: string) => TcpTlsOptions) | null): Promise<RaftNode<number>[]> {
   const transports = IDS.map((id) => new TcpTransport({ id, clusterId: 'bench', ...(tls ? { tls: tls(id) } : {}) }));
   const addrs = await Promise.all(transports.map((t) => t.listen()));
   transports.forEach((t, i) => IDS.forEach((peer, j) => i !== j && t.setPeer(peer, addrs[j]!)));
-  const nodes = IDS.map((id, i) => new RaftNode<number>({ id, peers: IDS, transport: transports[i]!, storage: storage(id), stateMachine: counter(), seed: i + 1 }));
+  const nodes = IDS.map((id, i) => new RaftNode<number>({ id, peers: IDS, transport: transports[i]!, storage: new MemoryStorage(), stateMachine: counter(), seed: i + 1 }));
   await Promise.all(nodes.map((n) => n.start()));
   nodes[0]!.campaign();
   await nodes[0]!.waitForLeader(5000);
   if (!nodes[0]!.isLeader) throw new Error('n0 did not win its election');
   await nodes[0]!.propose(new Uint8Array(64));
   return nodes;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-}
-
-/** Run `clients` closed-loop clients against the leader for `ms`; returns commits/s and latencies. */
-async function load(leader: RaftNode<number>, clients: number, ms: number): Promise<{ rate: number; latencies: number[] }> {
-  const cmd = new Uint8Array(64).fill(7);
-  const latencies: number[] = [];
-  const end = performance.now() + ms;
-  const client = async (): Promise<void> => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      await leader.propose(cmd);
-      latencies.push(performance.now() - t);
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: clients }, client));
-  return { rate: latencies.length / ((performance.now() - t0) / 1000), latencies: latencies.sort((a, b) => a - b) };
 }
 
 /** The columns every throughput row has; `latencies` sorted. */
@@ -72,50 +56,69 @@ function latencyRow(transport: string, storage: string, clients: number, rate: n
 async function measure(transport: string, tls: ((id: string) => TcpTlsOptions) | null, clients: number, ms: number): Promise<BenchRow> {
   const nodes = await startCluster(tls);
   try {
-    const { rate, latencies } = await load(nodes[0]!, clients, ms);
-    return latencyRow(transport, 'memory', clients, rate, latencies);
+    const { rate, latencies } = await closedLoad(nodes[0]!, clients, ms);
+    return latencyRow(transport, 'memory (1 process)', clients, rate, latencies);
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
   }
 }
 
+/** 3 node processes over TCP with MemoryStorage. */
+async function measureProcesses(clients: number, ms: number): Promise<BenchRow> {
+  const cluster = await ProcCluster.start(IDS, null);
+  try {
+    const r = await cluster.load(clients, ms);
+    return { transport: 'tcp', storage: 'memory (3 processes)', nodes: IDS.length, clients, 'commits/s': Math.round(r.commits / r.seconds), 'p50 ms': +r.p50.toFixed(3), 'p99 ms': +r.p99.toFixed(3) };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** Several writers' fsync rates at once, each its own file in `dir` (what three nodes on one disk can each get). */
+async function concurrentFsyncRate(dir: string, writers: number, seconds: number): Promise<number> {
+  const rates = await Promise.all(Array.from({ length: writers }, (_, i) => rawFsyncRate(dir, seconds, `fsync-probe-${i}`)));
+  return rates.reduce((a, b) => a + b, 0) / writers;
+}
+
 /**
- * 3 nodes in this process over TCP with FileStorage + fsync. This disk's
- * fsync rate drifts by several times within seconds, so the load runs in 5
- * slices alternating with raw-fsync slices (cluster idle) and the ratio
- * compares rates measured over the same stretch of time.
+ * 3 node processes over TCP with FileStorage + fsync (each node its own
+ * directory on the same disk). This disk's fsync rate drifts by several
+ * times within seconds, so the load runs in 5 slices alternating with
+ * raw-fsync slices (cluster idle) and the ratio compares rates measured
+ * over the same stretch of time: one writer alone, and three at once.
  */
 async function measureDurable(clients: number, ms: number): Promise<BenchRow> {
-  const disk = await DurableStorages.create();
-  const nodes = await startCluster(null, (id) => disk.storageFor(id));
-  const latencies: number[] = [];
-  let [secs, fsyncs, saves, entries, entrySaves, all] = [0, 0, 0, 0, 0, 0];
+  const dir = await mkdtemp(join(tmpdir(), 'quorumkit-bench-node-'));
+  const cluster = await ProcCluster.start(IDS, dir);
+  let [commits, secs, fsyncs, fsyncs3, p50, p99] = [0, 0, 0, 0, 0, 0];
   try {
+    const c0 = await cluster.counts();
     for (let i = 0; i < 5; i++) {
-      fsyncs += (await disk.fsyncRate(0.3)) / 5;
-      const [c0, all0] = [disk.counts('n0'), disk.totalSaves()];
-      const r = await load(nodes[0]!, clients, ms / 5);
-      const c1 = disk.counts('n0');
-      [saves, entries, entrySaves, all] = [saves + c1.saves - c0.saves, entries + c1.entries - c0.entries, entrySaves + c1.entrySaves - c0.entrySaves, all + disk.totalSaves() - all0];
-      secs += r.latencies.length / r.rate;
-      latencies.push(...r.latencies);
+      fsyncs += (await rawFsyncRate(dir, 0.3)) / 5;
+      fsyncs3 += (await concurrentFsyncRate(dir, IDS.length, 0.3)) / 5;
+      const r = await cluster.load(clients, ms / 5);
+      [commits, secs, p50, p99] = [commits + r.commits, secs + r.seconds, p50 + r.p50 / 5, p99 + r.p99 / 5];
     }
+    const c1 = await cluster.counts();
+    const saves = c1[0]!.saves - c0[0]!.saves;
+    const entries = c1[0]!.entries - c0[0]!.entries;
+    const all = c1.reduce((a, c, i) => a + c.saves - c0[i]!.saves, 0);
+    const rate = commits / secs;
+    const batch = saves > 0 ? entries / saves : 0;
+    return {
+      transport: 'tcp', storage: 'file+fsync (3 processes)', nodes: IDS.length, clients, 'commits/s': Math.round(rate), 'p50 ms': +p50.toFixed(3), 'p99 ms': +p99.toFixed(3),
+      'raw fsyncs/s': Math.round(fsyncs),
+      'raw fsyncs/s each, 3 writers': Math.round(fsyncs3),
+      'leader fsyncs/s': Math.round(saves / secs),
+      'fsyncs/s, 3 nodes': Math.round(all / secs),
+      'avg batch': +batch.toFixed(1),
+      'ratio to fsync rate × batch': batch > 0 ? +(rate / (fsyncs * batch)).toFixed(2) : 0,
+      'ratio, 3-writer fsync rate': batch > 0 ? +(rate / (fsyncs3 * batch)).toFixed(2) : 0,
+    };
   } finally {
-    await Promise.all(nodes.map((n) => n.stop()));
-    await disk.cleanup();
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
   }
-  latencies.sort((a, b) => a - b);
-  const rate = latencies.length / secs;
-  const batch = saves > 0 ? entries / saves : 0;
-  return {
-    ...latencyRow('tcp', 'file+fsync (3 nodes, 1 process)', clients, rate, latencies),
-    'raw fsyncs/s': Math.round(fsyncs),
-    'leader fsyncs/s': Math.round(saves / secs),
-    'fsyncs/s, 3 nodes': Math.round(all / secs),
-    'avg batch': +batch.toFixed(1),
-    'entries per entry save': +(entries / Math.max(1, entrySaves)).toFixed(1),
-    'ratio to fsync rate × batch': batch > 0 ? +(rate / (fsyncs * batch)).toFixed(2) : 0,
-  };
 }
 
 /** A state machine whose snapshot is a blob of `bytes`. */
@@ -176,6 +179,7 @@ export async function run(args: string[]): Promise<BenchRow[]> {
   const variants: [string, ((id: string) => TcpTlsOptions) | null][] = [['tcp', null]];
   if (pki) variants.push(['tcp+tls', (id) => ({ ...pki.certs[id]!, ca: pki.ca })]);
   const rows: BenchRow[] = [];
+  for (const clients of [1, 256]) rows.push(await measureProcesses(clients, ms));
   for (const [name, tls] of variants) for (const clients of [1, 256]) rows.push(await measure(name, tls, clients, ms));
   if (!args.includes('--no-durable')) for (const clients of [1, 256]) rows.push(await measureDurable(clients, ms));
   const j = args.indexOf('--snapshot-mb');

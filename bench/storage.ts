@@ -29,8 +29,8 @@ async function slice(t: Tally, seconds: number, step: () => Promise<void>): Prom
 }
 
 /** Appends 64 B and fsyncs: the machine's raw durable-write rate. */
-async function fsyncStep(dir: string): Promise<{ step: () => Promise<void>; close: () => Promise<void> }> {
-  const h = await open(join(dir, 'fsync-probe'), 'w');
+async function fsyncStep(dir: string, name = 'fsync-probe'): Promise<{ step: () => Promise<void>; close: () => Promise<void> }> {
+  const h = await open(join(dir, name), 'w');
   const buf = new Uint8Array(64);
   let pos = 0;
   const step = async (): Promise<void> => {
@@ -56,8 +56,8 @@ async function saveStep(dir: string, batch: number): Promise<{ step: () => Promi
 }
 
 /** This disk's raw fsync rate in `dir`: 64 B write + fsync pairs, back to back, for `seconds`. */
-export async function rawFsyncRate(dir: string, seconds: number): Promise<number> {
-  const raw = await fsyncStep(dir);
+export async function rawFsyncRate(dir: string, seconds: number, file = 'fsync-probe'): Promise<number> {
+  const raw = await fsyncStep(dir, file);
   const t: Tally = { calls: 0, seconds: 0 };
   try {
     await slice(t, seconds, raw.step);
