@@ -7,6 +7,7 @@ import { RaftNode } from '../src/raft/node.js';
 import type { StateMachine } from '../src/raft/state-machine.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { startCluster } from './_cluster.js';
+import { closedLoad, percentile } from './_load.js';
 import type { BenchRow } from './run.js';
 
 class CountMachine implements StateMachine<number> {
@@ -29,35 +30,16 @@ async function cluster(size: number): Promise<{ leader: RaftNode<number>; stop: 
   return c;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-}
-
 async function measure(size: number, clients: number, durationMs: number): Promise<BenchRow> {
   const { leader, stop } = await cluster(size);
-  const cmd = new Uint8Array(64).fill(7);
-  const latencies: number[] = [];
-  const end = performance.now() + durationMs;
-  let commits = 0;
-  const client = async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      await leader.propose(cmd);
-      latencies.push(performance.now() - t);
-      commits++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: clients }, client));
-  const secs = (performance.now() - t0) / 1000;
+  const r = await closedLoad(leader, clients, durationMs);
   await stop();
-  latencies.sort((a, b) => a - b);
   return {
     nodes: size,
     clients,
-    'commits/s': Math.round(commits / secs),
-    'p50 ms': +percentile(latencies, 0.5).toFixed(3),
-    'p99 ms': +percentile(latencies, 0.99).toFixed(3),
+    'commits/s': Math.round(r.rate),
+    'p50 ms': +r.percentile(0.5).toFixed(3),
+    'p99 ms': +r.percentile(0.99).toFixed(3),
   };
 }
 
