@@ -13,6 +13,7 @@ import { CoreContext, type GossipCoreStats, type OutPacket } from './context.js'
 import type { GossipEvent } from './events.js';
 import { ALIVE, IdInterner, LEFT, type MemberInfo } from './members.js';
 import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
+import { onDigest } from './digest.js';
 import { onAck, onNack, onPing, onPingReq, startProbe } from './probe.js';
 import { answerAccuser, isNoticeFromAccuser } from './quiet.js';
 import { followUp, onSyncReq, onSyncResp, startSync } from './sync.js';
@@ -175,7 +176,7 @@ export class GossipCore {
     const c = this.c;
     c.stats.packetsIn++;
     if (!this.started) return this.flush();
-    const inSync = msgs.some((m) => m.t === 'syncResp');
+    const inSync = msgs.some((m) => m.t === 'syncResp' || (m.t === 'digest' && m.level === 3));
     for (const m of msgs) {
       if (!isUpdate(m)) continue;
       if (isNoticeFromAccuser(c, from, m)) answerAccuser(c, from, fromAddr, m);
@@ -278,6 +279,7 @@ export class GossipCore {
       case 'pingReq': return onPingReq(c, from, fromAddr, m);
       case 'syncReq': return onSyncReq(c, c.sync, from, fromAddr, m);
       case 'syncResp': return onSyncResp(c, c.sync, from, fromAddr, m);
+      case 'digest': return onDigest(c, from, fromAddr, m);
       default: return;
     }
   }

@@ -50,9 +50,10 @@ export class QuietSuspicions {
     return true;
   }
 
-  /** Number of suspicions held back right now. */
-  get size(): number {
-    return this.held.size;
+  /** Whether our suspicion of member `i` is held back (anti-entropy must not leak it either). */
+  isHeld(i: number): boolean {
+    for (const h of this.held.values()) if (h.i === i) return true;
+    return false;
   }
 
   private hold(c: CoreContext, subject: string, h: Held): void {
@@ -71,7 +72,10 @@ export class QuietSuspicions {
     if (this.held.get(subject) !== h) return;
     this.held.delete(subject);
     const t = c.table;
-    if (t.state(h.i) === SUSPECT && t.incarnation(h.i) === h.msg.inc) c.system.push(`m:${subject}`, h.msg);
+    if (t.state(h.i) !== SUSPECT || t.incarnation(h.i) !== h.msg.inc) return;
+    c.system.push(`m:${subject}`, h.msg);
+    t.touch(h.i); // anti-entropy skipped the row while held: make it a change again
+
   }
 }
 
