@@ -294,7 +294,10 @@ export class GossipCore {
   private gossipRound(): void {
     const c = this.c;
     c.at(c.now + c.opts.gossipIntervalMs, () => this.gossipRound());
-    if (!c.hasQueued()) return;
+    // Rounds push news through its first third of transmissions; the rest ride on probe traffic,
+    // whose packets are sent anyway (a gossip packet's envelope costs more than the news in it).
+    const eager = Math.ceil(c.transmitLimit() / 3);
+    if (c.system.countBelow(eager) === 0 && c.user.countBelow(eager) === 0) return;
     const t = c.table;
     const targets = c.pickRandom(c.opts.gossipFanout * 2, (j) => t.isLive(j));
     for (let k = 0; k < targets.length; k++) {
