@@ -157,10 +157,33 @@ export interface SyncRespMsg {
   hi: number;
 }
 
+/**
+ * Anti-entropy by digest: one step of comparing two members' two-level hash
+ * trees of their tables (top buckets of leaves; see `DIGEST_FANOUT`).
+ * Level 0: `hashes` are the sender's top-bucket hashes (the opening).
+ * Level 1: `items` are top buckets that differ; `hashes` the sender's leaf
+ * hashes of each, in order. Level 2: "send me your rows of leaves `items`".
+ * Level 3: the update messages after this header are the sender's rows of
+ * the leaves that differ (merged as anti-entropy, not re-gossiped).
+ */
+export interface DigestMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'digest';
+  /** The step (0 to 3, see above). */
+  level: number;
+  /** Top buckets (level 1) or leaves (level 2); empty otherwise. */
+  items: number[];
+  /** 32-bit hashes, 4 bytes each, big-endian: `DIGEST_FANOUT` at level 0, that many per item at level 1, none otherwise. */
+  hashes: Uint8Array;
+}
+
+/** Number of top buckets, and of leaves per top bucket, of the anti-entropy digest. */
+export const DIGEST_FANOUT = 32;
+
 /** Updates that spread by piggybacking and by anti-entropy. */
 export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg;
 /** Every gossip message. */
-export type GossipMsg = PingMsg | AckMsg | NackMsg | PingReqMsg | SyncReqMsg | SyncRespMsg | UpdateMsg;
+export type GossipMsg = PingMsg | AckMsg | NackMsg | PingReqMsg | SyncReqMsg | SyncRespMsg | DigestMsg | UpdateMsg;
 
 /** A decoded packet: who sent it, for which cluster, and its messages. */
 export interface GossipEnvelope { clusterId: string; from: string; msgs: GossipMsg[] }
@@ -173,7 +196,7 @@ export interface GossipDecodeLimits {
   maxMetaBytes: number;
 }
 
-const TAG = { ping: 1, ack: 2, nack: 3, pingReq: 4, alive: 5, suspect: 6, dead: 7, user: 8, syncReq: 9, syncResp: 10, kv: 11 } as const;
+const TAG = { ping: 1, ack: 2, nack: 3, pingReq: 4, alive: 5, suspect: 6, dead: 7, user: 8, syncReq: 9, syncResp: 10, kv: 11, digest: 12 } as const;
 
 function toWire(m: GossipMsg): unknown[] {
   switch (m.t) {
@@ -188,6 +211,7 @@ function toWire(m: GossipMsg): unknown[] {
     case 'kv': return [TAG.kv, m.owner, m.key, m.ver, m.value];
     case 'syncReq': return [TAG.syncReq, m.epoch, m.seq, m.since, m.sinceEpoch, m.reply, m.until];
     case 'syncResp': return [TAG.syncResp, m.epoch, m.seq, m.lo, m.hi];
+    case 'digest': return [TAG.digest, m.level, m.items, m.hashes];
   }
 }
 
@@ -236,9 +260,22 @@ function fromWire(raw: unknown, f: string, limits: GossipDecodeLimits): GossipMs
       const lo = uint(a[3], `${f}.lo`);
       return { t: 'syncResp', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), lo, hi: intIn(a[4], `${f}.hi`, lo, Number.MAX_SAFE_INTEGER) };
     }
+    case TAG.digest: return digestFromWire(a, f);
     default:
       throw new DecodeError(`Field ${f}.tag: unknown message tag ${tag}`);
   }
+}
+
+const DIGEST_LEAVES = DIGEST_FANOUT * DIGEST_FANOUT;
+
+function digestFromWire(a: unknown[], f: string): DigestMsg {
+  const level = intIn(a[1], `${f}.level`, 0, 3);
+  const bound = level === 1 ? DIGEST_FANOUT : DIGEST_LEAVES;
+  const items = arr(a[2], `${f}.items`, level === 1 || level === 2 ? DIGEST_LEAVES : 0).map((v, i) => intIn(v, `${f}.items[${i}]`, 0, bound - 1));
+  const hashes = bytes(a[3], `${f}.hashes`, 4 * DIGEST_FANOUT * DIGEST_FANOUT);
+  const want = level === 0 ? 4 * DIGEST_FANOUT : level === 1 ? 4 * DIGEST_FANOUT * items.length : 0;
+  if (hashes.byteLength !== want) fail(`${f}.hashes`, `${want} bytes`, `${hashes.byteLength} bytes`);
+  return { t: 'digest', level, items, hashes };
 }
 
 function userFromWire(a: unknown[], f: string, limits: GossipDecodeLimits): UserMsg {
@@ -287,6 +324,11 @@ export function estimateSize(m: GossipMsg): number {
     case 'kv': return 2 + strSize(m.owner) + strSize(m.key) + uintSize(m.ver) + (m.value === null ? 1 : binSize(m.value));
     case 'syncReq': return 3 + uintSize(m.epoch) + uintSize(m.seq) + uintSize(m.since) + uintSize(m.sinceEpoch) + uintSize(m.until);
     case 'syncResp': return 2 + uintSize(m.epoch) + uintSize(m.seq) + uintSize(m.lo) + uintSize(m.hi);
+    case 'digest': {
+      let items = m.items.length < 16 ? 1 : 3;
+      for (const v of m.items) items += uintSize(v);
+      return 3 + items + binSize(m.hashes);
+    }
   }
 }
 

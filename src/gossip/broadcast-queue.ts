@@ -92,6 +92,13 @@ export class BroadcastQueue {
     return this.buckets[0]?.size ?? 0;
   }
 
+  /** Items sent fewer than `transmits` times so far. */
+  countBelow(transmits: number): number {
+    let n = 0;
+    for (let b = 0; b < Math.min(transmits, this.buckets.length); b++) n += this.buckets[b]!.size;
+    return n;
+  }
+
   /** Whether an item with `key` is queued. */
   has(key: string): boolean {
     return this.byKey.has(key);

@@ -15,6 +15,7 @@ import type { ResolvedGossipOptions } from './config.js';
 import type { GossipEvent } from './events.js';
 import { IntList } from './int-list.js';
 import { IdInterner, MemberTable } from './members.js';
+import { QuietSuspicions } from './quiet.js';
 import type { Suspicion } from './suspicion.js';
 import { SyncState } from './sync.js';
 import { UserState } from './user.js';
@@ -71,6 +72,10 @@ export class CoreContext {
   readonly system = new BroadcastQueue();
   readonly user = new BroadcastQueue();
   readonly suspicions = new Map<number, Suspicion>();
+  /** Suspicions we started and keep to ourselves for a moment (see quiet.ts). */
+  readonly quiet = new QuietSuspicions();
+  /** The highest incarnation of our own alive record we have gossiped (a private refutation is not). */
+  publicInc = 0;
   readonly relays = new Map<number, RelayState>();
   readonly sync: SyncState;
   readonly userData: UserState;
@@ -139,8 +144,10 @@ export class CoreContext {
     return retransmitBudget(Math.max(2, this.table.liveCount), this.opts.retransmitDesignLoss, this.opts.retransmitTarget);
   }
 
-  /** Queue a membership update for piggybacking. */
+  /** Queue a membership update for piggybacking (unless held back or made moot, see quiet.ts). */
   queueSystem(subject: string, msg: UpdateMsg): void {
+    if (this.quiet.intercept(this, subject, msg)) return;
+    if (subject === this.opts.id && msg.t === 'alive') this.publicInc = Math.max(this.publicInc, msg.inc);
     this.system.push(`m:${subject}`, msg);
   }
 

@@ -13,7 +13,9 @@ import { CoreContext, type GossipCoreStats, type OutPacket } from './context.js'
 import type { GossipEvent } from './events.js';
 import { ALIVE, IdInterner, LEFT, type MemberInfo } from './members.js';
 import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
+import { onDigest } from './digest.js';
 import { onAck, onNack, onPing, onPingReq, startProbe } from './probe.js';
+import { answerAccuser, isNoticeFromAccuser } from './quiet.js';
 import { followUp, onSyncReq, onSyncResp, startSync } from './sync.js';
 import { broadcast, housekeep, kvOf, onKv, onUser, setKv } from './user.js';
 
@@ -97,6 +99,8 @@ export class GossipCore {
     this.started = true;
     c.now = now;
     c.table.set(c.self, ALIVE, c.opts.incarnation + 1, now);
+    // Our start incarnation spreads first-hand through the seeds we join, as any join does.
+    c.publicInc = c.opts.incarnation + 1;
     c.table.setAddress(c.self, c.opts.address);
     c.table.setMeta(c.self, c.opts.meta);
     c.events.push({ type: 'incarnation', incarnation: c.opts.incarnation + 1 });
@@ -127,7 +131,7 @@ export class GossipCore {
 
   /**
    * Contact seed members (by address): a full two-way table exchange with
-   * each. Retried with backoff (1, 2, 4 … probe intervals, at most 30 s)
+   * each. Retried every probe interval four times, then with backoff (2, 4 … probe intervals, at most 30 s)
    * until an answer arrives, so a lost packet or a seed that is not up yet
    * does not leave it alone; parts of the answer lost on the way are then
    * asked for on their own.
@@ -146,7 +150,8 @@ export class GossipCore {
     for (const addr of seeds) {
       c.send(addr, addr, [{ t: 'syncReq', epoch: c.sync.epoch, seq: c.table.seq, since: 0, sinceEpoch: 0, until: 0, reply: true }, selfAlive(c)], false);
     }
-    const delay = Math.min(30_000, c.opts.probeIntervalMs * 2 ** attempt);
+    // A few quick retries first: at 20% loss four lost attempts in a row happen once in 600 joins.
+    const delay = Math.min(30_000, c.opts.probeIntervalMs * 2 ** Math.max(0, attempt - 3));
     c.at(c.now + delay, () => this.sendJoin(seeds, attempt + 1));
   }
 
@@ -171,8 +176,12 @@ export class GossipCore {
     const c = this.c;
     c.stats.packetsIn++;
     if (!this.started) return this.flush();
-    const inSync = msgs.some((m) => m.t === 'syncResp');
-    for (const m of msgs) if (isUpdate(m)) this.merge(m, inSync ? (updateSubject(m) === from ? 'firstHand' : 'sync') : 'gossip');
+    const inSync = msgs.some((m) => m.t === 'syncResp' || (m.t === 'digest' && m.level === 3));
+    for (const m of msgs) {
+      if (!isUpdate(m)) continue;
+      if (isNoticeFromAccuser(c, from, m)) answerAccuser(c, from, fromAddr, m);
+      else this.merge(m, inSync ? (updateSubject(m) === from ? 'firstHand' : 'sync') : 'gossip');
+    }
     for (const m of msgs) if (!isUpdate(m)) this.control(from, fromAddr, m);
     return this.flush();
   }
@@ -270,6 +279,7 @@ export class GossipCore {
       case 'pingReq': return onPingReq(c, from, fromAddr, m);
       case 'syncReq': return onSyncReq(c, c.sync, from, fromAddr, m);
       case 'syncResp': return onSyncResp(c, c.sync, from, fromAddr, m);
+      case 'digest': return onDigest(c, from, fromAddr, m);
       default: return;
     }
   }
@@ -284,7 +294,10 @@ export class GossipCore {
   private gossipRound(): void {
     const c = this.c;
     c.at(c.now + c.opts.gossipIntervalMs, () => this.gossipRound());
-    if (!c.hasQueued()) return;
+    // Rounds push news through its first third of transmissions; the rest ride on probe traffic,
+    // whose packets are sent anyway (a gossip packet's envelope costs more than the news in it).
+    const eager = Math.ceil(c.transmitLimit() / 3);
+    if (c.system.countBelow(eager) === 0 && c.user.countBelow(eager) === 0) return;
     const t = c.table;
     const targets = c.pickRandom(c.opts.gossipFanout * 2, (j) => t.isLive(j));
     for (let k = 0; k < targets.length; k++) {

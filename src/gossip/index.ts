@@ -24,5 +24,5 @@ export type {
 } from './events.js';
 export type {
   GossipMsg, UpdateMsg, PingMsg, AckMsg, NackMsg, PingReqMsg, AliveMsg, SuspectMsg, DeadMsg,
-  UserMsg, KvMsg, SyncReqMsg, SyncRespMsg,
+  UserMsg, KvMsg, SyncReqMsg, SyncRespMsg, DigestMsg,
 } from '../codec/gossip.js';

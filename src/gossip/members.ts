@@ -6,6 +6,7 @@
  * in memory: about 17 bytes a row instead of a few hundred for objects.
  * @module
  */
+import { DIGEST_FANOUT } from '../codec/gossip.js';
 import { IntList } from './int-list.js';
 
 /** A member's state. Order matters: at one incarnation a later state wins. */
@@ -41,6 +42,7 @@ export interface MemberInfo {
 export class IdInterner {
   private readonly index = new Map<string, number>();
   private readonly names: string[] = [];
+  private hashes = new Uint32Array(16);
 
   /** The number for `id`, assigning the next one if new. */
   intern(id: string): number {
@@ -49,8 +51,15 @@ export class IdInterner {
       i = this.names.length;
       this.index.set(id, i);
       this.names.push(id);
+      if (i === this.hashes.length) this.hashes = copyInto(new Uint32Array(i * 2), this.hashes);
+      this.hashes[i] = hashString(id);
     }
     return i;
+  }
+
+  /** A 32-bit hash of the id of number `i` (the same in every process: it places the row in the digest). */
+  hashOf(i: number): number {
+    return this.hashes[i]!;
   }
 
   /** The number for `id` if it has one. */
@@ -78,6 +87,8 @@ export class MemberTable {
   private changedAt = new Float64Array(16);
   private changeSeq = new Uint32Array(16);
   private readonly addr = new Map<number, string>();
+  /** XOR of the row hashes (and key/value mixes) in each digest leaf, kept up to date on every write. */
+  private readonly leaves = new Uint32Array(DIGEST_LEAVES);
   private readonly metas = new Map<number, Uint8Array>();
   /** Indices of known members, in the order they became known. */
   readonly known = new IntList();
@@ -140,8 +151,10 @@ export class MemberTable {
     const isLive = state === ALIVE || state === SUSPECT;
     this.live += (isLive ? 1 : 0) - (wasLive ? 1 : 0);
     if (prev !== state) this.changedAt[i] = now;
+    if (prev !== 0) this.mix(i, this.rowHash(i));
     this.st[i] = state;
     this.inc[i] = incarnation;
+    this.mix(i, this.rowHash(i));
     this.touch(i);
     if (prev === 0) this.known.push(i);
     return prev === 0;
@@ -171,12 +184,41 @@ export class MemberTable {
 
   /** Forget `i` entirely (a dead member past its reconnect period). */
   forget(i: number): void {
+    if (this.state(i) === 0) return;
     if (this.isLive(i)) this.live--;
+    this.mix(i, this.rowHash(i));
     this.st[i] = 0;
     this.inc[i] = 0;
     this.addr.delete(i);
     this.metas.delete(i);
     this.known.remove(i);
+  }
+
+  /** The digest leaf of member `i` (by its id hash, so the same everywhere). */
+  leafOf(i: number): number {
+    return this.ids.hashOf(i) >>> (32 - DIGEST_LEAF_BITS);
+  }
+
+  /** XOR `h` into the digest leaf of `i` (rows, and key/value entries of owner `i`). */
+  mix(i: number, h: number): void {
+    const leaf = this.leafOf(i);
+    this.leaves[leaf] = this.leaves[leaf]! ^ h;
+  }
+
+  /** The hash of digest leaf `leaf`. */
+  leafHash(leaf: number): number {
+    return this.leaves[leaf]!;
+  }
+
+  /** The hash of top bucket `top`: the XOR of its leaves. */
+  topHash(top: number): number {
+    let h = 0;
+    for (let k = top * DIGEST_FANOUT, end = k + DIGEST_FANOUT; k < end; k++) h ^= this.leaves[k]!;
+    return h >>> 0;
+  }
+
+  private rowHash(i: number): number {
+    return fmix32(this.ids.hashOf(i) ^ fmix32(Math.imul(this.inc[i]!, 8) ^ this.st[i]! ^ (Math.floor(this.inc[i]! / 0x2000_0000) << 3)));
   }
 
   /** A public snapshot of `i`. */
@@ -202,6 +244,31 @@ export class MemberTable {
     this.changedAt = copyInto(new Float64Array(n), this.changedAt);
     this.changeSeq = copyInto(new Uint32Array(n), this.changeSeq);
   }
+}
+
+/**
+ * Number of digest leaves. The anti-entropy digest is a two-level hash tree over the rows, placed by
+ * the hash of their id: `DIGEST_FANOUT` top buckets of `DIGEST_FANOUT`
+ * leaves each. Each leaf's hash is the XOR of its rows' hashes, kept up to
+ * date on every write, so a digest costs nothing to build.
+ */
+export const DIGEST_LEAVES = DIGEST_FANOUT * DIGEST_FANOUT;
+const DIGEST_LEAF_BITS = Math.log2(DIGEST_LEAVES);
+
+/** Murmur3's 32-bit finalizer: every input bit affects every output bit. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85eb_ca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2_ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** FNV-1a over UTF-16 units, finalized. */
+export function hashString(s: string): number {
+  let h = 0x811c_9dc5;
+  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x0100_0193);
+  return fmix32(h);
 }
 
 function copyInto<T extends Uint8Array | Uint32Array | Float64Array>(dst: T, src: T): T {

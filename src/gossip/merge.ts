@@ -4,8 +4,9 @@
  * always wins, and only the member itself raises its incarnation.
  *
  * How a record arrived decides whether it is passed on: gossip news always
- * is; a record learned by anti-entropy only when it is first-hand (about the
- * peer itself), bad news (suspect / dead / left) or a return from the dead.
+ * is; a record learned by anti-entropy only when it is bad news (suspect /
+ * dead / left), a return from the dead, or first-hand (about the peer
+ * itself) news of a member unknown or suspect here.
  * Otherwise a newcomer's full-table sync would set off N broadcasts.
  * @internal
  * @module
@@ -19,8 +20,10 @@ import { minSuspicionTimeout, Suspicion } from './suspicion.js';
 export type MergeMode = 'gossip' | 'sync' | 'firstHand';
 
 function shouldSpread(mode: MergeMode, prev: number, next: number): boolean {
-  if (mode !== 'sync') return true;
-  return next !== ALIVE || prev === DEAD || prev === LEFT;
+  if (mode === 'gossip' || next !== ALIVE || prev === DEAD || prev === LEFT) return true;
+  // A peer's own newer alive row in a sync is news only if it was unknown or suspect here;
+  // otherwise it is a refutation it told its accuser privately (quiet.ts), which nobody else needs.
+  return mode === 'firstHand' && (prev === 0 || prev === SUSPECT);
 }
 
 /** Apply an alive record. */
@@ -101,18 +104,21 @@ export function mergeDead(c: CoreContext, m: DeadMsg, mode: MergeMode): void {
 
 /**
  * Someone thinks we are suspect or dead at `inc`: raise our incarnation
- * above it and say so. Having to refute is a sign we are the slow one
- * (Lifeguard), so our own timeouts stretch.
+ * above it and, when `spread`, gossip it. Having to refute is a sign we are
+ * the slow one (Lifeguard), so our own timeouts stretch. An older claim is
+ * answered too if our current incarnation was only ever told privately (to
+ * an accuser, see quiet.ts): the claim reached a third member, so it spread.
  */
-export function refute(c: CoreContext, inc: number): void {
-  const own = c.table.incarnation(c.self);
-  if (c.leaving || inc < own) return;
-  const next = inc + 1;
-  c.table.set(c.self, ALIVE, next, c.now);
-  c.awareness.apply(1);
-  c.stats.refutes++;
-  c.events.push({ type: 'incarnation', incarnation: next });
-  c.queueSystem(c.opts.id, selfAlive(c));
+export function refute(c: CoreContext, inc: number, spread = true): void {
+  if (c.leaving) return;
+  if (inc >= c.table.incarnation(c.self)) {
+    const next = inc + 1;
+    c.table.set(c.self, ALIVE, next, c.now);
+    c.awareness.apply(1);
+    c.stats.refutes++;
+    c.events.push({ type: 'incarnation', incarnation: next });
+  }
+  if (spread && c.publicInc < c.table.incarnation(c.self)) c.queueSystem(c.opts.id, selfAlive(c));
 }
 
 /** This member's own alive record. */

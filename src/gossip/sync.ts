@@ -1,9 +1,11 @@
 /**
- * Anti-entropy by change log (Scuttlebutt-style). Every row change gets a
- * local sequence number; a member remembers, per peer, up to where it holds
- * that peer's log (with the peer's epoch, new at every start). A sync sends
- * only the rows changed after that mark — O(changes), not O(N) — and the
- * whole table only on first contact or after the peer restarted.
+ * Anti-entropy by change log (Scuttlebutt-style), for joins: the joiner
+ * pulls the seed's whole log, lost parts are asked for as gaps, and for a
+ * while after it pulls the seed's new changes, so members joining together
+ * learn of each other. (The periodic exchange is by digest: digest.ts.)
+ * Every row change gets a local sequence number; a member remembers, per
+ * peer, up to where it holds that peer's log (with the peer's epoch, new at
+ * every start), and asks only for what changed after that mark.
  *
  * A sync is: A → B `syncReq(since = A's mark of B, until, reply)`; B answers
  * with its rows changed in (since, until], sorted by sequence and split into
@@ -21,6 +23,7 @@
 import type { SyncReqMsg, SyncRespMsg, UpdateMsg } from '../codec/gossip.js';
 import { envelopeSize, estimateSize } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
+import { openDigest } from './digest.js';
 import { DEAD } from './members.js';
 import { recordOf } from './merge.js';
 import { kvChangesSince } from './user.js';
@@ -102,16 +105,11 @@ function insertRange(cv: Coverage, lo: number, hi: number): void {
   if (cv.ahead.length > MAX_AHEAD) cv.ahead.pop();
 }
 
-/** Partners a member keeps syncing with, and the chance a sync tries a new one instead. */
-const PARTNERS = 4;
-const EXPLORE = 0.02;
-
 /**
- * One periodic exchange. Usually with one of our last few partners, whose
- * log we already hold, so it costs O(changes); now and then with a new
- * random member (a first contact costs O(N), so rarely); and with
- * probability `reconnectRatio` with a remembered dead member, which is how
- * a healed partition finds its other half.
+ * One periodic exchange, by digest (see digest.ts): with a random live
+ * member, or with probability `reconnectRatio` with a remembered dead one,
+ * which is how a healed partition finds its other half. It costs O(changes)
+ * with anyone, so there is no reason to prefer past partners.
  */
 export function startSync(c: CoreContext, s: SyncState): void {
   if (c.opts.pushPullIntervalMs > 0) c.at(c.now + c.opts.pushPullIntervalMs, () => startSync(c, s));
@@ -122,22 +120,9 @@ export function startSync(c: CoreContext, s: SyncState): void {
   if (c.rng.next() < c.opts.reconnectRatio) {
     [peer] = c.pickRandom(1, (i) => t.state(i) === DEAD && t.changedAtOf(i) >= horizon);
   }
-  if (peer === undefined && c.rng.next() >= EXPLORE) peer = partner(c, s);
   if (peer === undefined) [peer] = c.pickRandom(1, (i) => t.isLive(i));
   if (peer === undefined) return;
-  const id = c.idOf(peer);
-  c.send(id, t.address(peer), [s.request(c, id, true)], false);
-}
-
-/** A live member among our most recent sync partners, if any. */
-function partner(c: CoreContext, s: SyncState): number | undefined {
-  const recent: number[] = [];
-  const ids = [...s.cover.keys()];
-  for (let k = ids.length - 1; k >= 0 && recent.length < PARTNERS; k--) {
-    const i = c.table.ids.lookup(ids[k]!);
-    if (i !== undefined && i !== c.self && c.table.isLive(i)) recent.push(i);
-  }
-  return recent.length === 0 ? undefined : recent[c.rng.int(recent.length)];
+  openDigest(c, c.idOf(peer), t.address(peer));
 }
 
 /** Answer a request with our rows changed in (since, until], and ask back if told to. */
@@ -192,7 +177,7 @@ function changesIn(c: CoreContext, since: number, until: number): SeqRecord[] {
   for (let k = 0; k < t.known.length; k++) {
     const i = t.known.get(k);
     const q = t.changeSeqOf(i);
-    if (q > since && q <= until) out.push({ seq: q, msg: recordOf(c, i) });
+    if (q > since && q <= until && !c.quiet.isHeld(i)) out.push({ seq: q, msg: recordOf(c, i) });
   }
   kvChangesSince(c, c.userData, since, until, out);
   return out.sort((a, b) => a.seq - b.seq);

@@ -8,6 +8,7 @@
 import { envelopeSize, estimateSize, type KvMsg, type UpdateMsg, type UserMsg } from '../codec/gossip.js';
 import { InvalidInputError } from '../errors.js';
 import type { CoreContext } from './context.js';
+import { fmix32, hashString } from './members.js';
 import type { MergeMode } from './merge.js';
 
 interface Partial { parts: (Uint8Array | undefined)[]; got: number; firstAt: number }
@@ -100,7 +101,15 @@ export function onKv(c: CoreContext, u: UserState, m: KvMsg, mode: MergeMode): v
 function store(c: CoreContext, u: UserState, owner: number, m: KvMsg): void {
   let t = u.kv.get(owner);
   if (t === undefined) u.kv.set(owner, (t = new Map()));
+  const old = t.get(m.key);
+  if (old !== undefined) c.table.mix(owner, entryHash(m.key, old.ver));
+  c.table.mix(owner, entryHash(m.key, m.ver));
   t.set(m.key, { ver: m.ver, value: m.value, seq: c.table.nextSeq(), at: c.now });
+}
+
+/** An entry's share of its owner's digest leaf (see members.ts): equal entries hash equal everywhere. */
+function entryHash(key: string, ver: number): number {
+  return fmix32(hashString(key) ^ fmix32((ver >>> 0) ^ Math.floor(ver / 0x1_0000_0000) * 0x9e37));
 }
 
 /** Entries changed in (since, until], for anti-entropy. */
@@ -111,6 +120,14 @@ export function kvChangesSince(c: CoreContext, u: UserState, since: number, unti
       if (e.seq > since && e.seq <= until) out.push({ seq: e.seq, msg: { t: 'kv', owner: id, key, ver: e.ver, value: e.value } });
     }
   }
+}
+
+/** Every entry of member `owner`'s table as update messages (for the digest exchange). */
+export function kvRecordsOf(c: CoreContext, u: UserState, owner: number, out: UpdateMsg[]): void {
+  const t = u.kv.get(owner);
+  if (t === undefined) return;
+  const id = c.idOf(owner);
+  for (const [key, e] of t) out.push({ t: 'kv', owner: id, key, ver: e.ver, value: e.value });
 }
 
 /** Live entries of one owner's table. */
@@ -128,10 +145,15 @@ export function housekeep(c: CoreContext, u: UserState): void {
   expire(u.delivered, (at) => at < c.now - DELIVERED_MS);
   for (const [owner, t] of u.kv) {
     if (owner !== c.self && !c.table.isLive(owner) && c.table.changedAtOf(owner) < c.now - c.opts.reconnectTimeoutMs) {
+      for (const [k, e] of t) c.table.mix(owner, entryHash(k, e.ver));
       u.kv.delete(owner);
       continue;
     }
-    for (const [k, e] of t) if (e.value === null && e.at < c.now - c.opts.reconnectTimeoutMs) t.delete(k);
+    for (const [k, e] of t) {
+      if (e.value !== null || e.at >= c.now - c.opts.reconnectTimeoutMs) continue;
+      c.table.mix(owner, entryHash(k, e.ver));
+      t.delete(k);
+    }
   }
 }
 

@@ -17,6 +17,10 @@ const all: GossipMsg[] = [
   { t: 'kv', owner: 'a', key: 'svc/db', ver: 4, value: new Uint8Array([9]) },
   { t: 'syncReq', epoch: 11, seq: 5, since: 2, sinceEpoch: 10, until: 0, reply: true },
   { t: 'syncResp', epoch: 11, seq: 5, lo: 1, hi: 3 },
+  { t: 'digest', level: 0, items: [], hashes: new Uint8Array(128).fill(0xab) },
+  { t: 'digest', level: 1, items: [3, 31], hashes: new Uint8Array(256).fill(1) },
+  { t: 'digest', level: 2, items: [0, 500, 1023], hashes: new Uint8Array(0) },
+  { t: 'digest', level: 3, items: [], hashes: new Uint8Array(0) },
 ];
 
 function expectDecodeError(bytes: Uint8Array): void {
@@ -59,6 +63,12 @@ describe('gossip wire codec', () => {
     expectDecodeError(encodeValue([1, 'c', 'a', [[8, 'x', 1, 5, 2, new Uint8Array(1)]]]));
     expectDecodeError(encodeValue([1, 'c', 'a', [[5, 'x', 1, 'x', new Uint8Array(600)]]]));
     expectDecodeError(encodeValue({ not: 'an array' }));
+    // Digests: a level out of range, a top bucket or leaf out of range, hashes of the wrong length.
+    expectDecodeError(encodeValue([1, 'c', 'a', [[12, 4, [], new Uint8Array(0)]]]));
+    expectDecodeError(encodeValue([1, 'c', 'a', [[12, 1, [32], new Uint8Array(128)]]]));
+    expectDecodeError(encodeValue([1, 'c', 'a', [[12, 2, [1024], new Uint8Array(0)]]]));
+    expectDecodeError(encodeValue([1, 'c', 'a', [[12, 0, [], new Uint8Array(127)]]]));
+    expectDecodeError(encodeValue([1, 'c', 'a', [[12, 1, [2], new Uint8Array(128 * 2)]]]));
   });
 
   it('survives random garbage', () => {

@@ -14,6 +14,15 @@ function started(id = 'me'): GossipCore {
   return core;
 }
 
+/** Like started(), but x is learned by anti-entropy, so nothing waits to be gossiped. */
+function quietlyStarted(): GossipCore {
+  const core = new GossipCore({ id: 'me', pushPullIntervalMs: 0 });
+  core.start(0);
+  feed(core, 'y', [{ t: 'syncResp', epoch: 1, seq: 1, lo: 0, hi: 1 }, { t: 'alive', id: 'x', inc: 1, addr: 'x', meta }]);
+  expect(core.queued.system).toBe(0);
+  return core;
+}
+
 describe('merge rules', () => {
   it('an alive at incarnation k beats a suspect below k, and not the other way round', () => {
     const core = started();
@@ -41,15 +50,51 @@ describe('merge rules', () => {
   });
 
   it('refutes a suspicion about itself by raising its incarnation, and reports it for persistence', () => {
-    const core = started();
+    const core = quietlyStarted();
     const before = core.incarnation;
     const out = feed(core, 'y', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }, { t: 'ping', seq: 1, target: 'me' }]);
     expect(core.incarnation).toBe(before + 1);
     expect(out.events).toContainEqual({ type: 'incarnation', incarnation: before + 1 });
     expect(core.health).toBe(1);
-    // The refutation rides on the ack of the same packet.
-    const ack = out.packets.find((p) => p.msgs[0]!.t === 'ack')!;
-    expect(ack.msgs).toContainEqual(expect.objectContaining({ t: 'alive', id: 'me', inc: before + 1 }));
+    // The accuser's own notice is answered straight back to it, and not gossiped (see quiet.ts).
+    const toAccuser = out.packets.filter((p) => p.to === 'y').flatMap((p) => p.msgs);
+    expect(toAccuser).toContainEqual(expect.objectContaining({ t: 'alive', id: 'me', inc: before + 1 }));
+    expect(core.queued.system).toBe(0);
+    // Once the suspicion reaches it through a third member, it spread: the refutation is gossiped.
+    feed(core, 'z', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }]);
+    expect(core.incarnation).toBe(before + 1);
+    expect(core.queued.system).toBe(1);
+  });
+
+  it('keeps its own new suspicion to itself while notices to the suspect get no answer, then gossips it', () => {
+    const core = quietlyStarted();
+    const notices: GossipMsg[] = [];
+    let t = 0;
+    // Probe x and never answer: the probe fails and a suspicion starts.
+    while (core.member('x')!.state === 'alive' && t < 5000) {
+      t += 10;
+      for (const p of core.tick(t).packets) if (p.to === 'x') notices.push(...p.msgs.filter((m) => m.t === 'suspect'));
+    }
+    expect(core.member('x')!.state).toBe('suspect');
+    expect(core.queued.system).toBe(0);
+    const held = t;
+    for (; t < held + core.options.probeTimeoutMs + 10; t += 10) {
+      for (const p of core.tick(t).packets) if (p.to === 'x') notices.push(...p.msgs.filter((m) => m.t === 'suspect'));
+    }
+    expect(notices.length).toBeGreaterThanOrEqual(5);
+    expect(core.queued.system).toBe(1);
+  });
+
+  it('drops its held suspicion unheard when the suspect answers in time', () => {
+    const core = quietlyStarted();
+    let t = 0;
+    while (core.member('x')!.state === 'alive' && t < 5000) core.tick((t += 10));
+    const out = feed(core, 'x', [{ t: 'alive', id: 'x', inc: 2, addr: 'x', meta }], t + 5);
+    expect(core.member('x')!.state).toBe('alive');
+    expect(out.events.map((e) => e.type)).toContain('alive');
+    // Past the end of the hold, before the next probe of x could fail.
+    for (let u = t; u < t + 900; u += 10) core.tick(u);
+    expect(core.queued.system).toBe(0);
   });
 
   it('restarts above its persisted incarnation', () => {

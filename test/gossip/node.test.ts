@@ -113,13 +113,16 @@ describe('GossipNode driver', () => {
     const { loop, net, nodes } = cluster(4);
     net.fabric.setDefaults({ corrupt: 0.2 });
     for (const [i, n] of nodes.entries()) await n.start(i === 0 ? [] : ['g0']);
-    loop.runFor(20_000);
+    // Without a keyring nothing protects integrity: a flipped bit inside an id can make a
+    // phantom member, which is then probed, found silent and removed like any dead one; a
+    // flipped address is suspected and corrected by the refutation.
+    const formed = () => nodes.every((n) => n.aliveMembers().map((m) => m.id).filter((id) => /^g[0-3]$/.test(id)).length === 4);
+    loop.runFor(10_000);
+    for (let t = 0; t < 20_000 && !formed(); t += 500) loop.runFor(500);
     const dropped = nodes.reduce((s, n) => s + n.stats.malformed + n.stats.wrongCluster, 0);
     expect(net.fabric.stats.corrupted).toBeGreaterThan(0);
     expect(dropped).toBeGreaterThan(0);
-    // Without a keyring nothing protects integrity: a flipped bit inside an id can make a
-    // phantom member, which is then probed, found silent and removed like any dead one.
-    for (const n of nodes) expect(n.aliveMembers().map((m) => m.id).filter((id) => /^g[0-3]$/.test(id)).sort()).toEqual(['g0', 'g1', 'g2', 'g3']);
+    expect(formed()).toBe(true);
   });
 
   it('encrypts with the keyring: same keys talk, rotation works, a wrong key is shut out', async () => {
