@@ -65,6 +65,11 @@ export interface AliveMsg {
   addr: string;
   /** The member's metadata blob (at most `maxMetaBytes`). */
   meta: Uint8Array;
+  /**
+   * Join-secret proof over the cluster id and this record (see `join-secret.ts`); absent when
+   * the sender runs without a join secret. On the wire, an optional sixth field.
+   */
+  proof?: Uint8Array;
 }
 /** `by` suspects `id` at `inc`. */
 export interface SuspectMsg {
@@ -157,10 +162,47 @@ export interface SyncRespMsg {
   hi: number;
 }
 
+/** "Your join request was refused: your record has no valid join-secret proof." No fields. */
+export interface RefusedMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'refused';
+}
+/**
+ * "I hold this large payload; pull it from me": announces a user broadcast
+ * or key/value entry too large for a datagram, which then travels over the
+ * transport's reliable stream, once per member, instead of being
+ * fragmented and retransmitted over datagrams.
+ */
+export interface HaveMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'have';
+  /** What is held: a user broadcast, or a key/value entry. */
+  kind: 'user' | 'kv';
+  /** The broadcast's origin, or the key/value entry's owner. */
+  owner: string;
+  /** The key/value entry's key; empty for a broadcast. */
+  key: string;
+  /** The broadcast id (`mid`), or the key/value entry's version. */
+  ver: number;
+}
+/** Ask the sender of a {@link HaveMsg} for the payload; it answers over its reliable stream. */
+export interface WantMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'want';
+  /** What is wanted (as in the {@link HaveMsg}). */
+  kind: 'user' | 'kv';
+  /** The broadcast's origin, or the key/value entry's owner. */
+  owner: string;
+  /** The key/value entry's key; empty for a broadcast. */
+  key: string;
+  /** The broadcast id, or the key/value entry's version. */
+  ver: number;
+}
+
 /** Updates that spread by piggybacking and by anti-entropy. */
-export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg;
+export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg | HaveMsg;
 /** Every gossip message. */
-export type GossipMsg = PingMsg | AckMsg | NackMsg | PingReqMsg | SyncReqMsg | SyncRespMsg | UpdateMsg;
+export type GossipMsg = PingMsg | AckMsg | NackMsg | PingReqMsg | SyncReqMsg | SyncRespMsg | RefusedMsg | WantMsg | UpdateMsg;
 
 /** A decoded packet: who sent it, for which cluster, and its messages. */
 export interface GossipEnvelope { clusterId: string; from: string; msgs: GossipMsg[] }
@@ -173,7 +215,10 @@ export interface GossipDecodeLimits {
   maxMetaBytes: number;
 }
 
-const TAG = { ping: 1, ack: 2, nack: 3, pingReq: 4, alive: 5, suspect: 6, dead: 7, user: 8, syncReq: 9, syncResp: 10, kv: 11 } as const;
+const TAG = { ping: 1, ack: 2, nack: 3, pingReq: 4, alive: 5, suspect: 6, dead: 7, user: 8, syncReq: 9, syncResp: 10, kv: 11, refused: 12, have: 13, want: 14 } as const;
+const KINDS = ['user', 'kv'] as const;
+/** Largest join-secret proof accepted. */
+const MAX_PROOF_BYTES = 64;
 
 function toWire(m: GossipMsg): unknown[] {
   switch (m.t) {
@@ -181,13 +226,15 @@ function toWire(m: GossipMsg): unknown[] {
     case 'ack': return [TAG.ack, m.seq];
     case 'nack': return [TAG.nack, m.seq];
     case 'pingReq': return [TAG.pingReq, m.seq, m.target, m.addr];
-    case 'alive': return [TAG.alive, m.id, m.inc, m.addr, m.meta];
+    case 'alive': return m.proof === undefined ? [TAG.alive, m.id, m.inc, m.addr, m.meta] : [TAG.alive, m.id, m.inc, m.addr, m.meta, m.proof];
     case 'suspect': return [TAG.suspect, m.id, m.inc, m.by];
     case 'dead': return [TAG.dead, m.id, m.inc, m.by, m.left];
     case 'user': return [TAG.user, m.origin, m.mid, m.idx, m.total, m.data];
     case 'kv': return [TAG.kv, m.owner, m.key, m.ver, m.value];
     case 'syncReq': return [TAG.syncReq, m.epoch, m.seq, m.since, m.sinceEpoch, m.reply, m.until];
     case 'syncResp': return [TAG.syncResp, m.epoch, m.seq, m.lo, m.hi];
+    case 'refused': return [TAG.refused];
+    case 'have': case 'want': return [TAG[m.t], KINDS.indexOf(m.kind), m.owner, m.key, m.ver];
   }
 }
 
@@ -219,8 +266,11 @@ function fromWire(raw: unknown, f: string, limits: GossipDecodeLimits): GossipMs
     case TAG.nack: return { t: 'nack', seq: uint(a[1], `${f}.seq`) };
     case TAG.pingReq:
       return { t: 'pingReq', seq: uint(a[1], `${f}.seq`), target: id(a[2], `${f}.target`), addr: id(a[3], `${f}.addr`) };
-    case TAG.alive:
-      return { t: 'alive', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), addr: id(a[3], `${f}.addr`), meta: bytes(a[4], `${f}.meta`, limits.maxMetaBytes) };
+    case TAG.alive: {
+      const m: AliveMsg = { t: 'alive', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), addr: id(a[3], `${f}.addr`), meta: bytes(a[4], `${f}.meta`, limits.maxMetaBytes) };
+      if (a.length > 5) m.proof = bytes(a[5], `${f}.proof`, MAX_PROOF_BYTES);
+      return m;
+    }
     case TAG.suspect:
       return { t: 'suspect', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), by: id(a[3], `${f}.by`) };
     case TAG.dead:
@@ -236,6 +286,9 @@ function fromWire(raw: unknown, f: string, limits: GossipDecodeLimits): GossipMs
       const lo = uint(a[3], `${f}.lo`);
       return { t: 'syncResp', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), lo, hi: intIn(a[4], `${f}.hi`, lo, Number.MAX_SAFE_INTEGER) };
     }
+    case TAG.refused: return { t: 'refused' };
+    case TAG.have: case TAG.want:
+      return { t: tag === TAG.have ? 'have' : 'want', kind: KINDS[intIn(a[1], `${f}.kind`, 0, KINDS.length - 1)]!, owner: id(a[2], `${f}.owner`), key: str(a[3], `${f}.key`, 1024), ver: uint(a[4], `${f}.ver`) };
     default:
       throw new DecodeError(`Field ${f}.tag: unknown message tag ${tag}`);
   }
@@ -280,13 +333,15 @@ export function estimateSize(m: GossipMsg): number {
     case 'ping': return 2 + uintSize(m.seq) + strSize(m.target);
     case 'ack': case 'nack': return 2 + uintSize(m.seq);
     case 'pingReq': return 2 + uintSize(m.seq) + strSize(m.target) + strSize(m.addr);
-    case 'alive': return 2 + strSize(m.id) + uintSize(m.inc) + strSize(m.addr) + binSize(m.meta);
+    case 'alive': return 2 + strSize(m.id) + uintSize(m.inc) + strSize(m.addr) + binSize(m.meta) + (m.proof === undefined ? 0 : binSize(m.proof));
     case 'suspect': return 2 + strSize(m.id) + uintSize(m.inc) + strSize(m.by);
     case 'dead': return 3 + strSize(m.id) + uintSize(m.inc) + strSize(m.by);
     case 'user': return 2 + strSize(m.origin) + uintSize(m.mid) + uintSize(m.idx) + uintSize(m.total) + binSize(m.data);
     case 'kv': return 2 + strSize(m.owner) + strSize(m.key) + uintSize(m.ver) + (m.value === null ? 1 : binSize(m.value));
     case 'syncReq': return 3 + uintSize(m.epoch) + uintSize(m.seq) + uintSize(m.since) + uintSize(m.sinceEpoch) + uintSize(m.until);
     case 'syncResp': return 2 + uintSize(m.epoch) + uintSize(m.seq) + uintSize(m.lo) + uintSize(m.hi);
+    case 'refused': return 2;
+    case 'have': case 'want': return 3 + strSize(m.owner) + strSize(m.key) + uintSize(m.ver);
   }
 }
 
