@@ -65,6 +65,11 @@ export interface AliveMsg {
   addr: string;
   /** The member's metadata blob (at most `maxMetaBytes`). */
   meta: Uint8Array;
+  /**
+   * Join-secret proof over the cluster id and this record (see `join-secret.ts`); absent when
+   * the sender runs without a join secret. On the wire, an optional sixth field.
+   */
+  proof?: Uint8Array;
 }
 /** `by` suspects `id` at `inc`. */
 export interface SuspectMsg {
@@ -180,10 +185,47 @@ export interface DigestMsg {
 /** Number of top buckets, and of leaves per top bucket, of the anti-entropy digest. */
 export const DIGEST_FANOUT = 32;
 
+/** "Your join request was refused: your record has no valid join-secret proof." No fields. */
+export interface RefusedMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'refused';
+}
+/**
+ * "I hold this large payload; pull it from me": announces a user broadcast
+ * or key/value entry too large for a datagram, which then travels over the
+ * transport's reliable stream, once per member, instead of being
+ * fragmented and retransmitted over datagrams.
+ */
+export interface HaveMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'have';
+  /** What is held: a user broadcast, or a key/value entry. */
+  kind: 'user' | 'kv';
+  /** The broadcast's origin, or the key/value entry's owner. */
+  owner: string;
+  /** The key/value entry's key; empty for a broadcast. */
+  key: string;
+  /** The broadcast id (`mid`), or the key/value entry's version. */
+  ver: number;
+}
+/** Ask the sender of a {@link HaveMsg} for the payload; it answers over its reliable stream. */
+export interface WantMsg {
+  /** Message tag (discriminant); on the wire, a numeric tag. */
+  t: 'want';
+  /** What is wanted (as in the {@link HaveMsg}). */
+  kind: 'user' | 'kv';
+  /** The broadcast's origin, or the key/value entry's owner. */
+  owner: string;
+  /** The key/value entry's key; empty for a broadcast. */
+  key: string;
+  /** The broadcast id, or the key/value entry's version. */
+  ver: number;
+}
+
 /** Updates that spread by piggybacking and by anti-entropy. */
-export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg;
+export type UpdateMsg = AliveMsg | SuspectMsg | DeadMsg | UserMsg | KvMsg | HaveMsg;
 /** Every gossip message. */
-export type GossipMsg = PingMsg | AckMsg | NackMsg | PingReqMsg | SyncReqMsg | SyncRespMsg | DigestMsg | UpdateMsg;
+export type GossipMsg = PingMsg | AckMsg | NackMsg | PingReqMsg | SyncReqMsg | SyncRespMsg | DigestMsg | RefusedMsg | WantMsg | UpdateMsg;
 
 /** A decoded packet: who sent it, for which cluster, and its messages. */
 export interface GossipEnvelope { clusterId: string; from: string; msgs: GossipMsg[] }
@@ -196,7 +238,10 @@ export interface GossipDecodeLimits {
   maxMetaBytes: number;
 }
 
-const TAG = { ping: 1, ack: 2, nack: 3, pingReq: 4, alive: 5, suspect: 6, dead: 7, user: 8, syncReq: 9, syncResp: 10, kv: 11, digest: 12 } as const;
+const TAG = { ping: 1, ack: 2, nack: 3, pingReq: 4, alive: 5, suspect: 6, dead: 7, user: 8, syncReq: 9, syncResp: 10, kv: 11, digest: 12, refused: 13, have: 14, want: 15 } as const;
+const KINDS = ['user', 'kv'] as const;
+/** Largest join-secret proof accepted. */
+const MAX_PROOF_BYTES = 64;
 
 function toWire(m: GossipMsg): unknown[] {
   switch (m.t) {
@@ -204,7 +249,7 @@ function toWire(m: GossipMsg): unknown[] {
     case 'ack': return [TAG.ack, m.seq];
     case 'nack': return [TAG.nack, m.seq];
     case 'pingReq': return [TAG.pingReq, m.seq, m.target, m.addr];
-    case 'alive': return [TAG.alive, m.id, m.inc, m.addr, m.meta];
+    case 'alive': return m.proof === undefined ? [TAG.alive, m.id, m.inc, m.addr, m.meta] : [TAG.alive, m.id, m.inc, m.addr, m.meta, m.proof];
     case 'suspect': return [TAG.suspect, m.id, m.inc, m.by];
     case 'dead': return [TAG.dead, m.id, m.inc, m.by, m.left];
     case 'user': return [TAG.user, m.origin, m.mid, m.idx, m.total, m.data];
@@ -212,6 +257,8 @@ function toWire(m: GossipMsg): unknown[] {
     case 'syncReq': return [TAG.syncReq, m.epoch, m.seq, m.since, m.sinceEpoch, m.reply, m.until];
     case 'syncResp': return [TAG.syncResp, m.epoch, m.seq, m.lo, m.hi];
     case 'digest': return [TAG.digest, m.level, m.items, m.hashes];
+    case 'refused': return [TAG.refused];
+    case 'have': case 'want': return [TAG[m.t], KINDS.indexOf(m.kind), m.owner, m.key, m.ver];
   }
 }
 
@@ -243,8 +290,11 @@ function fromWire(raw: unknown, f: string, limits: GossipDecodeLimits): GossipMs
     case TAG.nack: return { t: 'nack', seq: uint(a[1], `${f}.seq`) };
     case TAG.pingReq:
       return { t: 'pingReq', seq: uint(a[1], `${f}.seq`), target: id(a[2], `${f}.target`), addr: id(a[3], `${f}.addr`) };
-    case TAG.alive:
-      return { t: 'alive', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), addr: id(a[3], `${f}.addr`), meta: bytes(a[4], `${f}.meta`, limits.maxMetaBytes) };
+    case TAG.alive: {
+      const m: AliveMsg = { t: 'alive', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), addr: id(a[3], `${f}.addr`), meta: bytes(a[4], `${f}.meta`, limits.maxMetaBytes) };
+      if (a.length > 5) m.proof = bytes(a[5], `${f}.proof`, MAX_PROOF_BYTES);
+      return m;
+    }
     case TAG.suspect:
       return { t: 'suspect', id: id(a[1], `${f}.id`), inc: intIn(a[2], `${f}.inc`, 0, U32), by: id(a[3], `${f}.by`) };
     case TAG.dead:
@@ -261,6 +311,9 @@ function fromWire(raw: unknown, f: string, limits: GossipDecodeLimits): GossipMs
       return { t: 'syncResp', epoch: intIn(a[1], `${f}.epoch`, 0, U32), seq: uint(a[2], `${f}.seq`), lo, hi: intIn(a[4], `${f}.hi`, lo, Number.MAX_SAFE_INTEGER) };
     }
     case TAG.digest: return digestFromWire(a, f);
+    case TAG.refused: return { t: 'refused' };
+    case TAG.have: case TAG.want:
+      return { t: tag === TAG.have ? 'have' : 'want', kind: KINDS[intIn(a[1], `${f}.kind`, 0, KINDS.length - 1)]!, owner: id(a[2], `${f}.owner`), key: str(a[3], `${f}.key`, 1024), ver: uint(a[4], `${f}.ver`) };
     default:
       throw new DecodeError(`Field ${f}.tag: unknown message tag ${tag}`);
   }
@@ -317,7 +370,7 @@ export function estimateSize(m: GossipMsg): number {
     case 'ping': return 2 + uintSize(m.seq) + strSize(m.target);
     case 'ack': case 'nack': return 2 + uintSize(m.seq);
     case 'pingReq': return 2 + uintSize(m.seq) + strSize(m.target) + strSize(m.addr);
-    case 'alive': return 2 + strSize(m.id) + uintSize(m.inc) + strSize(m.addr) + binSize(m.meta);
+    case 'alive': return 2 + strSize(m.id) + uintSize(m.inc) + strSize(m.addr) + binSize(m.meta) + (m.proof === undefined ? 0 : binSize(m.proof));
     case 'suspect': return 2 + strSize(m.id) + uintSize(m.inc) + strSize(m.by);
     case 'dead': return 3 + strSize(m.id) + uintSize(m.inc) + strSize(m.by);
     case 'user': return 2 + strSize(m.origin) + uintSize(m.mid) + uintSize(m.idx) + uintSize(m.total) + binSize(m.data);
@@ -329,6 +382,8 @@ export function estimateSize(m: GossipMsg): number {
       for (const v of m.items) items += uintSize(v);
       return 3 + items + binSize(m.hashes);
     }
+    case 'refused': return 2;
+    case 'have': case 'want': return 3 + strSize(m.owner) + strSize(m.key) + uintSize(m.ver);
   }
 }
 

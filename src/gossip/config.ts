@@ -4,6 +4,7 @@
  * @module
  */
 import { expectedGot } from '../errors.js';
+import { checkJoinSecrets, type JoinSecret } from './join-secret.js';
 
 /** The tunables shared by the profiles (all times in milliseconds). */
 export interface GossipTunables {
@@ -146,6 +147,24 @@ export interface GossipOptions extends Partial<GossipTunables> {
    * @default derived from the id
    */
   seed?: number | string;
+  /**
+   * The cluster's join secret, or several for rotation (the first signs,
+   * every one verifies): only members holding one can be listed by anyone.
+   * Every alive record then carries a proof keyed by it, checked by every
+   * member (see `join-secret.ts` for the trust model). Each secret is a
+   * string or bytes of at least 16 bytes. Independent of the keyring.
+   * @default none (anyone who can reach a member can join)
+   */
+  joinSecret?: JoinSecret | readonly JoinSecret[];
+  /**
+   * Largest packet sent over the transport's reliable stream, which then
+   * carries anti-entropy answers that do not fit one datagram and user
+   * broadcasts or key/value entries too large for one (pulled once per
+   * member instead of fragmented); 0 never uses a stream. Must be 0 or at
+   * least `maxPacketBytes`.
+   * @default 0 in a bare GossipCore; a GossipNode whose transport has `sendStream` uses 1048576
+   */
+  maxStreamBytes?: number;
 }
 
 /** Every option with its value decided. */
@@ -162,6 +181,10 @@ export interface ResolvedGossipOptions extends GossipTunables {
   incarnation: number;
   /** Seed of the core's random choices ({@link GossipOptions.seed}, or the id). */
   seed: number | string;
+  /** Join secrets ({@link GossipOptions.joinSecret}); empty when joining is open. */
+  joinSecret: readonly JoinSecret[];
+  /** Largest packet for the reliable stream ({@link GossipOptions.maxStreamBytes}, or 0: no stream). */
+  maxStreamBytes: number;
 }
 
 /**
@@ -207,6 +230,8 @@ export function resolveGossipOptions(o: GossipOptions): ResolvedGossipOptions {
     meta: o.meta ?? new Uint8Array(0),
     incarnation: o.incarnation ?? 0,
     seed: o.seed ?? o.id,
+    joinSecret: o.joinSecret === undefined ? [] : checkJoinSecrets(o.joinSecret),
+    maxStreamBytes: o.maxStreamBytes ?? 0,
   };
   checkFields(r);
   return r;
@@ -247,5 +272,6 @@ function checkFields(r: ResolvedGossipOptions): void {
   if (!(r.meta instanceof Uint8Array) || r.meta.byteLength > r.maxMetaBytes) throw expectedGot('meta', `bytes of at most maxMetaBytes (${r.maxMetaBytes})`, r.meta instanceof Uint8Array ? `${r.meta.byteLength} bytes` : r.meta);
   if (typeof r.address !== 'string' || r.address.length === 0) throw expectedGot('address', 'a non-empty string', r.address);
   if (typeof r.clusterId !== 'string' || r.clusterId.length > 256) throw expectedGot('clusterId', 'a string of at most 256 chars', r.clusterId);
+  if (!Number.isSafeInteger(r.maxStreamBytes) || (r.maxStreamBytes !== 0 && r.maxStreamBytes < r.maxPacketBytes)) throw expectedGot('maxStreamBytes', `0 or an integer of at least maxPacketBytes (${r.maxPacketBytes})`, r.maxStreamBytes);
   if (!Number.isSafeInteger(r.incarnation) || r.incarnation < 0 || r.incarnation >= 0xffff_ffff) throw expectedGot('incarnation', 'an integer in [0, 2^32-2]', r.incarnation);
 }

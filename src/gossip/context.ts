@@ -12,8 +12,10 @@ import type { Prng } from '../util/prng.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue, retransmitBudget } from './broadcast-queue.js';
 import type { ResolvedGossipOptions } from './config.js';
+import { BulkState } from './bulk.js';
 import type { GossipEvent } from './events.js';
 import { IntList } from './int-list.js';
+import { hmacJoinAuthenticator, JoinGate, type JoinAuthenticator } from './join-secret.js';
 import { IdInterner, MemberTable } from './members.js';
 import { QuietSuspicions } from './quiet.js';
 import type { Suspicion } from './suspicion.js';
@@ -28,6 +30,8 @@ export interface OutPacket {
   addr: string;
   /** The messages, primary first, then piggybacked updates. */
   msgs: GossipMsg[];
+  /** Send over the transport's reliable stream: the packet is larger than a datagram (see `maxStreamBytes`). */
+  stream?: true;
 }
 
 /** Counters a core keeps; all only grow. */
@@ -46,6 +50,12 @@ export interface GossipCoreStats {
   suspected: number;
   /** Members this member declared dead itself (suspicion timed out; leaves excluded). */
   declaredDead: number;
+  /** Alive records dropped for a missing or invalid join-secret proof (with a join secret only). */
+  joinRefused: number;
+  /** Requests (join, ping-req, pulls) and broadcasts from members not listed here, refused (with a join secret only). */
+  notAdmitted: number;
+  /** Packets handed out for the reliable stream (included in `packetsOut`). */
+  streamPacketsOut: number;
 }
 
 interface Timer { at: number; seq: number; fn: () => void; cancelled: boolean }
@@ -79,7 +89,11 @@ export class CoreContext {
   readonly relays = new Map<number, RelayState>();
   readonly sync: SyncState;
   readonly userData: UserState;
-  readonly stats: GossipCoreStats = { packetsOut: 0, bytesOut: 0, packetsIn: 0, stale: 0, refutes: 0, suspected: 0, declaredDead: 0 };
+  readonly stats: GossipCoreStats = { packetsOut: 0, bytesOut: 0, packetsIn: 0, stale: 0, refutes: 0, suspected: 0, declaredDead: 0, joinRefused: 0, notAdmitted: 0, streamPacketsOut: 0 };
+  /** Admission control, when a join secret (or authenticator) is set. */
+  readonly join: JoinGate | null;
+  /** Large payloads pulled over the reliable stream. */
+  readonly bulk = new BulkState();
   probe: ProbeState | null = null;
   probeOrder = new IntList();
   probeIndex = 0;
@@ -97,8 +111,11 @@ export class CoreContext {
     readonly opts: ResolvedGossipOptions,
     readonly rng: Prng,
     ids: IdInterner,
+    auth?: JoinAuthenticator,
   ) {
     this.table = new MemberTable(ids);
+    const authenticator = auth ?? (opts.joinSecret.length > 0 ? hmacJoinAuthenticator(opts.joinSecret) : undefined);
+    this.join = authenticator === undefined ? null : new JoinGate(authenticator, opts.clusterId);
     this.self = ids.intern(opts.id);
     this.awareness = new Awareness(opts.awarenessMaxMultiplier);
     this.envelope = envelopeSize(opts.clusterId, opts.id);
@@ -180,7 +197,10 @@ export class CoreContext {
     if (msgs.length === 0) return;
     this.stats.packetsOut++;
     this.stats.bytesOut += used;
-    this.out.push({ to, addr, msgs });
+    if (used > this.opts.maxPacketBytes && this.opts.maxStreamBytes > 0) {
+      this.stats.streamPacketsOut++;
+      this.out.push({ to, addr, msgs, stream: true });
+    } else this.out.push({ to, addr, msgs });
   }
 
   /** Whether anything waits to be piggybacked. */

@@ -6,11 +6,13 @@
  * returns the packets to send and the events that happened.
  * @module
  */
-import type { GossipMsg, UpdateMsg } from '../codec/gossip.js';
+import type { GossipMsg, PingMsg, UpdateMsg } from '../codec/gossip.js';
 import { createPrng, type Prng } from '../util/prng.js';
 import { resolveGossipOptions, type GossipOptions, type ResolvedGossipOptions } from './config.js';
 import { CoreContext, type GossipCoreStats, type OutPacket } from './context.js';
 import type { GossipEvent } from './events.js';
+import { housekeepBulk, onHave, onWant } from './bulk.js';
+import type { JoinAuthenticator } from './join-secret.js';
 import { ALIVE, IdInterner, LEFT, type MemberInfo } from './members.js';
 import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
 import { onDigest } from './digest.js';
@@ -35,6 +37,8 @@ export interface GossipCoreDeps {
   prng?: Prng;
   /** Id interning shared by many cores of one simulation, to save memory (default: a private one). */
   interner?: IdInterner;
+  /** Signs and checks join-secret proofs (default: HMAC-SHA-256 over `options.joinSecret`, if set). */
+  joinAuthenticator?: JoinAuthenticator;
 }
 
 /**
@@ -54,7 +58,7 @@ export class GossipCore {
 
   constructor(options: GossipOptions | ResolvedGossipOptions, deps: GossipCoreDeps = {}) {
     const opts = resolveGossipOptions(options);
-    this.c = new CoreContext(opts, deps.prng ?? createPrng(opts.seed), deps.interner ?? new IdInterner());
+    this.c = new CoreContext(opts, deps.prng ?? createPrng(opts.seed), deps.interner ?? new IdInterner(), deps.joinAuthenticator);
   }
 
   /** The resolved options. */
@@ -125,6 +129,8 @@ export class GossipCore {
       if (i === c.self || c.table.state(i) !== 0) continue;
       c.table.set(i, ALIVE, 1, now);
       c.probeOrder.push(i);
+      // Their own signed records, as a finished bootstrap would have brought.
+      if (c.join !== null) c.join.remember(i, c.join.sign({ id, inc: 1, addr: c.table.address(i), meta: c.table.meta(i) }));
     }
     c.probeIndex = c.probeOrder.length; // the next probe reshuffles
   }
@@ -180,7 +186,7 @@ export class GossipCore {
     for (const m of msgs) {
       if (!isUpdate(m)) continue;
       if (isNoticeFromAccuser(c, from, m)) answerAccuser(c, from, fromAddr, m);
-      else this.merge(m, inSync ? (updateSubject(m) === from ? 'firstHand' : 'sync') : 'gossip');
+      else this.merge(m, inSync ? (updateSubject(m) === from ? 'firstHand' : 'sync') : 'gossip', from, fromAddr);
     }
     for (const m of msgs) if (!isUpdate(m)) this.control(from, fromAddr, m);
     return this.flush();
@@ -259,19 +265,65 @@ export class GossipCore {
     return out;
   }
 
-  private merge(m: UpdateMsg, mode: MergeMode): void {
+  private merge(m: UpdateMsg, mode: MergeMode, from: string, fromAddr: string): void {
     const c = this.c;
     switch (m.t) {
       case 'alive': return mergeAlive(c, m, mode);
       case 'suspect': return mergeSuspect(c, m, mode);
       case 'dead': return mergeDead(c, m, mode);
-      case 'user': return onUser(c, c.userData, m);
+      case 'user': return this.admitted(m.origin) ? onUser(c, c.userData, m) : undefined;
       case 'kv': return onKv(c, c.userData, m, mode);
+      case 'have': return this.admitted(m.owner) ? onHave(c, c.userData, from, fromAddr, m) : undefined;
     }
+  }
+
+  /** Whether `id` may be heard from: always without a join secret, else only if listed (any state). Counts refusals. */
+  private admitted(id: string): boolean {
+    const c = this.c;
+    if (c.join === null) return true;
+    const i = c.table.ids.lookup(id);
+    if (i !== undefined && c.table.state(i) !== 0) return true;
+    c.stats.notAdmitted++;
+    return false;
+  }
+
+  /**
+   * With a join secret, a sender we do not list gets no gossip and no
+   * service: its join request is refused (with a notice), a ping gets a bare
+   * ack, a ping-req or pull is ignored. Answers to our own requests (acks,
+   * nacks, sync parts, refusals) go on as usual: their contents are checked
+   * record by record. Returns whether `m` was dealt with here.
+   */
+  private refuseUnlisted(from: string, fromAddr: string, m: GossipMsg): boolean {
+    const c = this.c;
+    if (c.join === null || m.t === 'ack' || m.t === 'nack' || m.t === 'syncResp' || m.t === 'refused') return false;
+    if (m.t === 'ping') return this.bareAck(from, fromAddr, m);
+    if (this.admitted(from)) return false;
+    if (m.t === 'syncReq') c.send(from, fromAddr, [{ t: 'refused' }], false);
+    return true;
+  }
+
+  private bareAck(from: string, fromAddr: string, m: PingMsg): boolean {
+    const i = this.c.table.ids.lookup(from);
+    if (i !== undefined && this.c.table.state(i) !== 0) return false;
+    if (m.target === this.c.opts.id) this.c.send(from, fromAddr, [{ t: 'ack', seq: m.seq }], false);
+    return true;
+  }
+
+  /**
+   * A peer refused our request for lack of a valid join proof. While joining
+   * that is final news for the user (a wrong or missing secret); later it
+   * means the peer forgot us, so our signed record is sent to be listed again.
+   */
+  private onRefused(from: string, fromAddr: string): void {
+    const c = this.c;
+    if (c.sync.cover.size === 0) c.events.push({ type: 'refused', by: from });
+    else c.send(from, fromAddr, [selfAlive(c)], false);
   }
 
   private control(from: string, fromAddr: string, m: GossipMsg): void {
     const c = this.c;
+    if (this.refuseUnlisted(from, fromAddr, m)) return;
     switch (m.t) {
       case 'ping': return onPing(c, from, fromAddr, m);
       case 'ack': return onAck(c, m);
@@ -280,6 +332,8 @@ export class GossipCore {
       case 'syncReq': return onSyncReq(c, c.sync, from, fromAddr, m);
       case 'syncResp': return onSyncResp(c, c.sync, from, fromAddr, m);
       case 'digest': return onDigest(c, from, fromAddr, m);
+      case 'want': return onWant(c, c.userData, from, fromAddr, m);
+      case 'refused': return this.onRefused(from, fromAddr);
       default: return;
     }
   }
@@ -310,20 +364,25 @@ export class GossipCore {
     const c = this.c;
     c.at(c.now + c.opts.probeIntervalMs * 10, () => this.housekeeping());
     housekeep(c, c.userData);
+    housekeepBulk(c);
     const t = c.table;
     const horizon = c.now - c.opts.reconnectTimeoutMs;
-    for (const i of t.known.toArray()) if (i !== c.self && !t.isLive(i) && t.changedAtOf(i) < horizon) t.forget(i);
+    for (const i of t.known.toArray()) {
+      if (i === c.self || t.isLive(i) || t.changedAtOf(i) >= horizon) continue;
+      t.forget(i);
+      c.join?.forget(i);
+    }
   }
 }
 
 function isUpdate(m: GossipMsg): m is UpdateMsg {
-  return m.t === 'alive' || m.t === 'suspect' || m.t === 'dead' || m.t === 'user' || m.t === 'kv';
+  return m.t === 'alive' || m.t === 'suspect' || m.t === 'dead' || m.t === 'user' || m.t === 'kv' || m.t === 'have';
 }
 
 function updateSubject(m: UpdateMsg): string {
   switch (m.t) {
     case 'alive': case 'suspect': case 'dead': return m.id;
     case 'user': return m.origin;
-    case 'kv': return m.owner;
+    case 'kv': case 'have': return m.owner;
   }
 }

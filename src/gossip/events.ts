@@ -75,7 +75,15 @@ export interface IncarnationEvent {
   incarnation: number;
 }
 
+/** A member refused this member's join request: it holds no valid join-secret proof (a wrong or missing secret). */
+export interface RefusedEvent {
+  /** Event discriminant. */
+  type: 'refused';
+  /** Id of the member that refused. */
+  by: string;
+}
+
 /** Every event of the core. */
 export type GossipEvent =
   | JoinEvent | UpdateEvent | SuspectEvent | AliveEvent | DeadEvent | LeaveEvent
-  | BroadcastEvent | KvEvent | IncarnationEvent;
+  | BroadcastEvent | KvEvent | IncarnationEvent | RefusedEvent;

@@ -1,7 +1,9 @@
 /**
  * An in-memory {@link GossipTransport} network, on the shared packet
  * fabric: seeded loss, delay, duplication and partitions, on any clock
- * (virtual in tests, real in a demo).
+ * (virtual in tests, real in a demo). Its reliable stream is modelled like
+ * TCP: no loss, duplication or corruption, the link's delay, in order, but
+ * lost on a cut link.
  * @module
  */
 import { realClock, type Clock } from '../clock.js';
@@ -17,6 +19,8 @@ export interface MemoryGossipNetworkOptions {
   seed?: number | string;
   /** Default link faults. @default no loss, no delay */
   faults?: Partial<LinkFaults>;
+  /** Whether transports offer the reliable stream (`sendStream`). @default true */
+  streams?: boolean;
 }
 
 /**
@@ -31,24 +35,26 @@ export interface MemoryGossipNetworkOptions {
 export class MemoryGossipNetwork {
   /** The underlying fabric: cut links, partition, set per-link faults. */
   readonly fabric: PacketFabric<Uint8Array>;
+  private readonly streams: boolean;
 
   constructor(options: MemoryGossipNetworkOptions = {}) {
     this.fabric = new PacketFabric<Uint8Array>(options.clock ?? realClock(), createPrng(options.seed ?? 1), options.faults ?? {});
+    this.streams = options.streams ?? true;
   }
 
   /** A transport bound to `address` on this network. */
   transport(address: string): GossipTransport {
-    return new MemoryGossipTransport(this.fabric, address);
+    return this.streams ? new MemoryGossipStreamTransport(this.fabric, address) : new MemoryGossipTransport(this.fabric, address);
   }
 }
 
 class MemoryGossipTransport implements GossipTransport {
-  private closed = false;
+  protected closed = false;
   private handler: GossipPacketHandler = () => {};
 
-  constructor(private readonly fabric: PacketFabric<Uint8Array>, readonly address: string) {
-    fabric.attach(address, (from, packet) => {
-      if (!this.closed) this.handler(packet, from);
+  constructor(protected readonly fabric: PacketFabric<Uint8Array>, readonly address: string) {
+    fabric.attach(address, (from, packet, reliable) => {
+      if (!this.closed) this.handler(packet, from, reliable);
     });
   }
 
@@ -63,5 +69,12 @@ class MemoryGossipTransport implements GossipTransport {
   close(): void {
     this.closed = true;
     this.fabric.detach(this.address);
+  }
+}
+
+/** The same, with the reliable stream. */
+class MemoryGossipStreamTransport extends MemoryGossipTransport {
+  sendStream(address: string, packet: Uint8Array): void {
+    if (!this.closed) this.fabric.sendReliable(this.address, address, packet);
   }
 }

@@ -29,17 +29,21 @@ function shouldSpread(mode: MergeMode, prev: number, next: number): boolean {
 /** Apply an alive record. */
 export function mergeAlive(c: CoreContext, m: AliveMsg, mode: MergeMode): void {
   const t = c.table;
-  const i = t.ids.intern(m.id);
-  if (i === c.self) {
+  const known = t.ids.lookup(m.id);
+  if (known === c.self) {
     // Someone holds a newer alive of us than we do: we restarted without our incarnation.
-    if (m.inc >= t.incarnation(i) && (m.addr !== c.opts.address || m.inc > t.incarnation(i))) refute(c, m.inc);
+    if (m.inc >= t.incarnation(known) && (m.addr !== c.opts.address || m.inc > t.incarnation(known)) && proven(c, m)) refute(c, m.inc);
     return;
   }
-  const prev = t.state(i);
-  if (prev !== 0 && m.inc <= t.incarnation(i)) {
+  const prev = known === undefined ? 0 : t.state(known);
+  if (prev !== 0 && m.inc <= t.incarnation(known!)) {
     c.stats.stale++;
     return;
   }
+  // With a join secret, nothing enters the table (or replaces a record) without a valid proof.
+  if (!proven(c, m)) return;
+  const i = known ?? t.ids.intern(m.id);
+  c.join?.remember(i, m.proof);
   const changedInfo = prev !== 0 && (t.address(i) !== m.addr || !sameBytes(t.meta(i), m.meta));
   t.set(i, ALIVE, m.inc, c.now);
   t.setAddress(i, m.addr);
@@ -102,6 +106,13 @@ export function mergeDead(c: CoreContext, m: DeadMsg, mode: MergeMode): void {
   if (shouldSpread(mode, prev, next)) c.queueSystem(m.id, m);
 }
 
+/** Whether `m` passes the join-secret check (always, without a join secret); counts refusals. */
+function proven(c: CoreContext, m: AliveMsg): boolean {
+  if (c.join === null || c.join.admits(m)) return true;
+  c.stats.joinRefused++;
+  return false;
+}
+
 /**
  * Someone thinks we are suspect or dead at `inc`: raise our incarnation
  * above it and, when `spread`, gossip it. Having to refute is a sign we are
@@ -124,7 +135,9 @@ export function refute(c: CoreContext, inc: number, spread = true): void {
 /** This member's own alive record. */
 export function selfAlive(c: CoreContext): AliveMsg {
   const t = c.table;
-  return { t: 'alive', id: c.opts.id, inc: t.incarnation(c.self), addr: c.opts.address, meta: t.meta(c.self) };
+  const m: AliveMsg = { t: 'alive', id: c.opts.id, inc: t.incarnation(c.self), addr: c.opts.address, meta: t.meta(c.self) };
+  if (c.join !== null) m.proof = c.join.ownProof(m);
+  return m;
 }
 
 /** The record of member `i` as an update message, for anti-entropy and buddy notices. */
@@ -136,7 +149,11 @@ export function recordOf(c: CoreContext, i: number): AliveMsg | SuspectMsg | Dea
   // Name the original accuser: passing on a suspicion is not confirming it.
   if (s === SUSPECT) return { t: 'suspect', id, inc, by: c.suspicions.get(i)?.by ?? c.opts.id };
   if (s === DEAD || s === LEFT) return { t: 'dead', id, inc, by: c.opts.id, left: s === LEFT };
-  return { t: 'alive', id, inc, addr: t.address(i), meta: t.meta(i) };
+  if (i === c.self) return selfAlive(c);
+  const m: AliveMsg = { t: 'alive', id, inc, addr: t.address(i), meta: t.meta(i) };
+  const proof = c.join?.proofOf(i);
+  if (proof !== undefined) m.proof = proof;
+  return m;
 }
 
 function startSuspicion(c: CoreContext, i: number, by: string): void {

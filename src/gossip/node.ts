@@ -8,7 +8,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { realClock, type Clock, type TimerHandle } from '../clock.js';
 import { decodeGossipPacket, encodeGossipPacket, type GossipEnvelope } from '../codec/gossip.js';
-import { InvalidConfigError, StoppedError } from '../errors.js';
+import { AuthError, InvalidConfigError, StoppedError } from '../errors.js';
 import type { GossipOptions } from './config.js';
 import { GossipCore, type GossipOutput } from './core.js';
 import type { GossipEvent } from './events.js';
@@ -16,6 +16,9 @@ import { NONCE_BYTES, type GossipKeyring } from './keyring.js';
 import { ReplayCache } from './replay.js';
 import type { MemberInfo } from './members.js';
 import type { GossipTransport } from './transport.js';
+
+/** Largest stream packet a node uses when its transport has a stream and `maxStreamBytes` is not set. */
+export const DEFAULT_MAX_STREAM_BYTES = 1024 * 1024;
 
 /** Options of a {@link GossipNode}: the core's options plus the adapters. */
 export interface GossipNodeOptions extends Omit<GossipOptions, 'address'> {
@@ -56,7 +59,10 @@ export interface GossipNodeEvents {
   broadcast: [payload: Uint8Array, from: string];
   /** An entry of a member's key/value table changed (`null`: deleted). */
   kv: [owner: string, key: string, value: Uint8Array | null];
-  /** A non-fatal failure (persisting an incarnation, a transport send). */
+  /**
+   * A non-fatal failure (persisting an incarnation, a transport send), or an
+   * `AuthError` when a member refused this one's join (a wrong or missing join secret).
+   */
   error: [error: unknown];
 }
 
@@ -70,6 +76,10 @@ export interface GossipNodeStats {
   wrongCluster: number;
   /** Encrypted packets whose nonce was seen before (replays), dropped. */
   replayed: number;
+  /** Packets received over the transport's reliable stream (before any check). */
+  streamIn: number;
+  /** Of those, packets that failed to decode or validate (also counted in `malformed`). */
+  streamMalformed: number;
 }
 
 /**
@@ -87,7 +97,7 @@ export interface GossipNodeStats {
  */
 export class GossipNode extends EventEmitter<GossipNodeEvents> {
   /** Driver counters. */
-  readonly stats: GossipNodeStats = { malformed: 0, unauthenticated: 0, wrongCluster: 0, replayed: 0 };
+  readonly stats: GossipNodeStats = { malformed: 0, unauthenticated: 0, wrongCluster: 0, replayed: 0, streamIn: 0, streamMalformed: 0 };
   private readonly core: GossipCore;
   private readonly clock: Clock;
   private readonly transport: GossipTransport;
@@ -109,7 +119,9 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     this.keyring = options.keyring;
     // The core takes only its own options; the adapters stay here.
     const { transport: _t, clock: _c, keyring: _k, onIncarnation: _o, leaveTimeoutMs: _l, ...core } = options;
-    this.core = new GossipCore({ ...core, address: this.transport.address });
+    // Without a stream nothing may be built larger than a datagram.
+    const maxStreamBytes = this.transport.sendStream === undefined ? 0 : (options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES);
+    this.core = new GossipCore({ ...core, maxStreamBytes, address: this.transport.address });
     this.aad = new TextEncoder().encode(this.core.options.clusterId);
   }
 
@@ -132,7 +144,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   async start(seeds: readonly string[] = []): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.transport.onPacket((p, from) => this.onPacket(p, from));
+    this.transport.onPacket((p, from, stream) => this.onPacket(p, from, stream === true));
     this.apply(this.core.start(this.clock.now()));
     if (seeds.length > 0) this.join(seeds);
   }
@@ -204,10 +216,11 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     if (!this.running) throw new StoppedError('The gossip node is not running');
   }
 
-  private onPacket(packet: Uint8Array, from: string): void {
+  private onPacket(packet: Uint8Array, from: string, stream: boolean): void {
     if (!this.running) return;
+    if (stream) this.stats.streamIn++;
     if (this.keyring === undefined) {
-      this.handlePlain(packet, from);
+      this.handlePlain(packet, from, stream);
       return;
     }
     this.crypting++;
@@ -216,19 +229,21 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
         if (plain === null) this.stats.unauthenticated++;
         // Only an authenticated packet's nonce is remembered: forged ones cannot fill the cache.
         else if (this.replays.check(packet.subarray(1, 1 + NONCE_BYTES))) this.stats.replayed++;
-        else this.handlePlain(plain, from);
+        else this.handlePlain(plain, from, stream);
       },
       (e: unknown) => this.emit('error', e),
     ).finally(() => this.crypting--);
   }
 
-  private handlePlain(bytes: Uint8Array, from: string): void {
+  private handlePlain(bytes: Uint8Array, from: string, stream: boolean): void {
     if (!this.running) return;
+    const o = this.core.options;
     let env: GossipEnvelope;
     try {
-      env = decodeGossipPacket(bytes, { maxPacketBytes: this.core.options.maxPacketBytes, maxMetaBytes: this.core.options.maxMetaBytes });
+      env = decodeGossipPacket(bytes, { maxPacketBytes: stream ? o.maxStreamBytes : o.maxPacketBytes, maxMetaBytes: o.maxMetaBytes });
     } catch {
       this.stats.malformed++;
+      if (stream) this.stats.streamMalformed++;
       return;
     }
     if (env.clusterId !== this.core.options.clusterId) {
@@ -240,26 +255,27 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
 
   /** Send packets, emit events, re-arm the timer. */
   private apply(out: GossipOutput): void {
-    for (const p of out.packets) this.sendPacket(p.addr, encodeGossipPacket(this.core.options.clusterId, this.id, p.msgs));
+    for (const p of out.packets) this.sendPacket(p.addr, encodeGossipPacket(this.core.options.clusterId, this.id, p.msgs), p.stream === true);
     for (const ev of out.events) this.emitEvent(ev);
     this.arm();
   }
 
-  private sendPacket(addr: string, plain: Uint8Array): void {
+  private sendPacket(addr: string, plain: Uint8Array, stream: boolean): void {
     if (this.keyring === undefined) {
-      this.trySend(addr, plain);
+      this.trySend(addr, plain, stream);
       return;
     }
     this.crypting++;
     this.keyring.encrypt(plain, this.aad)
-      .then((c) => this.trySend(addr, c), (e: unknown) => this.emit('error', e))
+      .then((c) => this.trySend(addr, c, stream), (e: unknown) => this.emit('error', e))
       .finally(() => this.crypting--);
   }
 
-  private trySend(addr: string, bytes: Uint8Array): void {
+  private trySend(addr: string, bytes: Uint8Array, stream: boolean): void {
     if (!this.running) return;
     try {
-      this.transport.send(addr, bytes);
+      if (stream && this.transport.sendStream !== undefined) this.transport.sendStream(addr, bytes);
+      else this.transport.send(addr, bytes);
     } catch (e) {
       this.emit('error', e);
     }
@@ -270,6 +286,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       case 'broadcast': this.emit('broadcast', ev.payload, ev.from); return;
       case 'kv': this.emit('kv', ev.owner, ev.key, ev.value); return;
       case 'incarnation': this.persist(ev.incarnation); return;
+      case 'refused': this.emit('error', new AuthError(`Join refused by ${ev.by}: this member holds no valid join-secret proof (a wrong or missing joinSecret)`)); return;
       default: this.emit(ev.type, ev.member);
     }
   }

@@ -185,8 +185,9 @@ function changesIn(c: CoreContext, since: number, until: number): SeqRecord[] {
 
 /** Split rows across packets that fit `maxPacketBytes`; each names the range (lo, hi] it covers. */
 function sendChunked(c: CoreContext, s: SyncState, to: string, addr: string, rows: SeqRecord[], since: number, until: number): void {
-  // Room for rows: the packet minus the envelope and the largest possible syncResp header.
-  const room = c.opts.maxPacketBytes - envelopeSize(c.opts.clusterId, c.opts.id) - 40;
+  // Room for rows: the packet (a stream packet when there is a stream) minus the envelope and
+  // the largest possible syncResp header.
+  const room = Math.max(c.opts.maxPacketBytes, c.opts.maxStreamBytes) - envelopeSize(c.opts.clusterId, c.opts.id) - 40;
   let lo = since;
   let chunk: UpdateMsg[] = [];
   let used = 0;

@@ -114,7 +114,7 @@ export class GossipSim {
   add(id: string, seeds: readonly string[] = [], extra: Partial<GossipOptions> = {}): SimMember {
     const m: SimMember = { id, core: this.newCore(id, 0, extra), up: true, pausedUntil: 0, ingressLoss: 0, egressLoss: 0, held: [], timer: null, timerAt: Infinity, persisted: 0 };
     this.members.set(id, m);
-    this.fabric.attach(id, (from, p) => this.deliver(m, p));
+    this.fabric.attach(id, (_from, p, reliable) => this.deliver(m, p, reliable));
     this.apply(m, m.core.start(this.now));
     if (seeds.length > 0) this.apply(m, m.core.join(seeds, this.now));
     return m;
@@ -149,7 +149,7 @@ export class GossipSim {
     if (m.up) this.crash(id);
     m.core = this.newCore(id, m.persisted, extra);
     m.up = true;
-    this.fabric.attach(id, (from, p) => this.deliver(m, p));
+    this.fabric.attach(id, (_from, p, reliable) => this.deliver(m, p, reliable));
     this.apply(m, m.core.start(this.now));
     this.apply(m, m.core.join(seeds, this.now));
   }
@@ -221,9 +221,9 @@ export class GossipSim {
     return new GossipCore(opts, { prng: this.rng.fork(`core:${id}:${this.now}`), interner: this.interner });
   }
 
-  private deliver(m: SimMember, p: SimPacket): void {
+  private deliver(m: SimMember, p: SimPacket, reliable: boolean): void {
     if (!m.up) return;
-    if (m.ingressLoss > 0 && this.rng.next() < m.ingressLoss) return;
+    if (!reliable && m.ingressLoss > 0 && this.rng.next() < m.ingressLoss) return;
     if (this.now < m.pausedUntil) {
       m.held.push(p);
       return;
@@ -242,8 +242,10 @@ export class GossipSim {
   /** Send the packets, report the events, and arm the member's timer for its next deadline. */
   private apply(m: SimMember, out: GossipOutput): void {
     for (const p of out.packets) {
-      if (m.egressLoss > 0 && this.rng.next() < m.egressLoss) continue;
-      this.fabric.send(m.id, p.addr, { from: m.id, msgs: p.msgs });
+      // A stream retransmits: per-member packet loss does not apply to it (a cut link does).
+      if (p.stream === true) this.fabric.sendReliable(m.id, p.addr, { from: m.id, msgs: p.msgs });
+      else if (m.egressLoss > 0 && this.rng.next() < m.egressLoss) continue;
+      else this.fabric.send(m.id, p.addr, { from: m.id, msgs: p.msgs });
     }
     for (const ev of out.events) {
       if (ev.type === 'incarnation') m.persisted = ev.incarnation;

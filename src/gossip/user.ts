@@ -7,6 +7,7 @@
  */
 import { envelopeSize, estimateSize, type KvMsg, type UpdateMsg, type UserMsg } from '../codec/gossip.js';
 import { InvalidInputError } from '../errors.js';
+import { announceKv, fitsStream, holdBroadcast, isWholeLarge, overStream } from './bulk.js';
 import type { CoreContext } from './context.js';
 import { fmix32, hashString } from './members.js';
 import type { MergeMode } from './merge.js';
@@ -38,7 +39,7 @@ export function fragmentSize(c: CoreContext): number {
   return Math.max(64, Math.floor((o.maxPacketBytes - 64 - o.clusterId.length - o.id.length) * o.userShare) - 40 - o.id.length);
 }
 
-/** Queue a user broadcast, fragmented. */
+/** Queue a user broadcast: fragmented, or, when larger than a fragment and a stream exists, announced for pulling whole. */
 export function broadcast(c: CoreContext, u: UserState, payload: Uint8Array): void {
   if (!(payload instanceof Uint8Array)) throw new InvalidInputError('broadcast payload: expected a Uint8Array');
   if (payload.byteLength > c.opts.maxUserPayloadBytes) {
@@ -48,6 +49,8 @@ export function broadcast(c: CoreContext, u: UserState, payload: Uint8Array): vo
   const total = Math.max(1, Math.ceil(payload.byteLength / size));
   const mid = u.nextMid;
   u.nextMid = (u.nextMid + 1) >>> 0;
+  const whole: UserMsg = { t: 'user', origin: c.opts.id, mid, idx: 0, total: 1, data: payload };
+  if (total > 1 && fitsStream(c, estimateSize(whole))) return holdBroadcast(c, whole);
   for (let idx = 0; idx < total; idx++) {
     const data = payload.subarray(idx * size, Math.min(payload.byteLength, (idx + 1) * size));
     c.user.push(`u:${c.opts.id}:${mid}:${idx}`, { t: 'user', origin: c.opts.id, mid, idx, total, data });
@@ -66,7 +69,8 @@ export function onUser(c: CoreContext, u: UserState, m: UserMsg): void {
   if (p.parts.length !== m.total || p.parts[m.idx] !== undefined) return;
   p.parts[m.idx] = m.data;
   p.got++;
-  c.user.push(`u:${key}:${m.idx}`, m);
+  if (isWholeLarge(c, m)) holdBroadcast(c, m);
+  else c.user.push(`u:${key}:${m.idx}`, m);
   if (p.got < m.total) return;
   u.partial.delete(key);
   u.delivered.set(key, c.now);
@@ -79,11 +83,16 @@ export function setKv(c: CoreContext, u: UserState, key: string, value: Uint8Arr
   if (++u.kvCounter >= PER_INCARNATION) throw new InvalidInputError('kv: too many writes in this incarnation; restart or update metadata first');
   const ver = c.table.incarnation(c.self) * PER_INCARNATION + u.kvCounter;
   const m: KvMsg = { t: 'kv', owner: c.opts.id, key, ver, value };
-  // It travels as one piggybacked update: it must fit a packet beside the envelope and a ping.
+  // It travels as one piggybacked update (so it must fit a packet beside the envelope and a
+  // ping), or, with a stream, is announced and pulled whole (so it must fit a stream packet).
   const room = c.opts.maxPacketBytes - envelopeSize(c.opts.clusterId, c.opts.id) - 64;
-  if (estimateSize(m) > room) throw new InvalidInputError(`kv entry: expected at most ${room} bytes encoded, got ${estimateSize(m)}`);
+  const size = estimateSize(m);
+  if (size > room && !fitsStream(c, size)) {
+    const limit = c.opts.maxStreamBytes > 0 ? c.opts.maxStreamBytes - envelopeSize(c.opts.clusterId, c.opts.id) : room;
+    throw new InvalidInputError(`kv entry: expected at most ${limit} bytes encoded, got ${size}`);
+  }
   store(c, u, c.self, m);
-  c.system.push(`k:${c.opts.id}:${key}`, m);
+  spreadKv(c, m);
   return m;
 }
 
@@ -95,7 +104,13 @@ export function onKv(c: CoreContext, u: UserState, m: KvMsg, mode: MergeMode): v
   if (cur !== undefined && cur.ver >= m.ver) return;
   store(c, u, owner, m);
   c.events.push({ type: 'kv', owner: m.owner, key: m.key, value: m.value });
-  if (mode !== 'sync') c.system.push(`k:${m.owner}:${m.key}`, m);
+  if (mode !== 'sync') spreadKv(c, m);
+}
+
+/** Piggyback an entry, or announce it for pulling if it is too large for a datagram. */
+function spreadKv(c: CoreContext, m: KvMsg): void {
+  if (overStream(c, estimateSize(m) + 64)) announceKv(c, m);
+  else c.system.push(`k:${m.owner}:${m.key}`, m);
 }
 
 function store(c: CoreContext, u: UserState, owner: number, m: KvMsg): void {

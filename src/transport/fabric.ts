@@ -41,8 +41,8 @@ export function corruptBytes<T>(packet: T, rng: Prng): T {
   return out as T;
 }
 
-/** A packet handler of one endpoint. */
-export type PacketHandler<T> = (from: string, packet: T) => void;
+/** A packet handler of one endpoint; `reliable` is true for packets sent with {@link PacketFabric.sendReliable}. */
+export type PacketHandler<T> = (from: string, packet: T, reliable: boolean) => void;
 
 /**
  * The in-process network model shared by the memory transports and the
@@ -54,6 +54,8 @@ export class PacketFabric<T> {
   private readonly endpoints = new Map<string, PacketHandler<T>>();
   private readonly blocked = new Set<string>();
   private readonly linkFaults = new Map<string, LinkFaults>();
+  /** Per directed link, when the last reliable packet is delivered (they keep their order). */
+  private readonly reliableAt = new Map<string, number>();
   private defaults: LinkFaults;
   private corrupter: Corrupter<T> = corruptBytes;
   /** Counters: sent, delivered, dropped (by fault or cut), duplicated, corrupted. */
@@ -68,6 +70,8 @@ export class PacketFabric<T> {
     duplicated: 0,
     /** Copies changed in flight by the corrupter. */
     corrupted: 0,
+    /** Packets passed to {@link PacketFabric.sendReliable} (also counted in `sent`). */
+    reliableSent: 0,
   };
 
   constructor(
@@ -171,6 +175,28 @@ export class PacketFabric<T> {
     }
   }
 
+  /**
+   * Send a packet as a reliable, ordered stream (TCP-like) would: no drop,
+   * duplicate or corruption fault, the link's delay, never before an earlier
+   * reliable packet on the same link. A cut link, at send or in flight,
+   * still loses it (a broken connection).
+   */
+  sendReliable(from: string, to: string, packet: T): void {
+    this.stats.sent++;
+    this.stats.reliableSent++;
+    if (this.blocked.has(linkKey(from, to))) {
+      this.stats.dropped++;
+      return;
+    }
+    const f = this.faultsOf(from, to);
+    const key = linkKey(from, to);
+    const spread = f.maxDelayMs - f.minDelayMs;
+    const now = this.clock.now();
+    const at = Math.max(this.reliableAt.get(key) ?? 0, now + (spread > 0 ? f.minDelayMs + this.rng.next() * spread : f.minDelayMs));
+    this.reliableAt.set(key, at);
+    this.clock.setTimeout(() => this.deliver(from, to, packet, true), at - now);
+  }
+
   private faultsOf(from: string, to: string): LinkFaults {
     return this.linkFaults.get(linkKey(from, to)) ?? this.defaults;
   }
@@ -185,7 +211,7 @@ export class PacketFabric<T> {
     this.clock.setTimeout(() => this.deliver(from, to, copy), delay);
   }
 
-  private deliver(from: string, to: string, packet: T): void {
+  private deliver(from: string, to: string, packet: T, reliable = false): void {
     // A link cut while the packet was in flight loses it, as a real partition would.
     if (this.blocked.has(linkKey(from, to))) {
       this.stats.dropped++;
@@ -197,7 +223,7 @@ export class PacketFabric<T> {
       return;
     }
     this.stats.delivered++;
-    h(from, packet);
+    h(from, packet, reliable);
   }
 }
 

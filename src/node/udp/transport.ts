@@ -1,7 +1,8 @@
 /**
  * `UdpGossipTransport`: the gossip layer's datagrams over `node:dgram`, with
- * a TCP fallback on the same port number for packets larger than a safe
- * datagram. Bytes are carried uninterpreted: the gossip node encrypts and
+ * TCP on the same port number as the reliable stream (`sendStream`: the
+ * node's anti-entropy answers and large payloads) and as the fallback for
+ * any packet larger than a safe datagram. Bytes are carried uninterpreted: the gossip node encrypts and
  * authenticates every packet (keyring, cluster id as associated data)
  * before it reaches the transport and checks them after.
  * @module
@@ -139,10 +140,20 @@ export class UdpGossipTransport implements GossipTransport {
       this.stats.datagramsSent++;
       return;
     }
-    this.sendStream(address, packet);
+    this.writeStream(address, packet);
   }
 
-  private sendStream(address: string, packet: Uint8Array): void {
+  /** Send one packet over TCP to `address` (reliable and ordered while the connection lasts). */
+  sendStream(address: string, packet: Uint8Array): void {
+    if (this.closed) return;
+    if (parseHostPort(address) === null || packet.byteLength > this.o.maxPacketBytes) {
+      this.stats.dropped++;
+      return;
+    }
+    this.writeStream(address, packet);
+  }
+
+  private writeStream(address: string, packet: Uint8Array): void {
     const s = this.streamTo(address);
     if (s === null || !writeBounded(s, encodeStreamFrame(this.address, packet), this.o.maxBufferedBytes)) {
       this.stats.dropped++;
@@ -198,7 +209,7 @@ export class UdpGossipTransport implements GossipTransport {
     const parser = new StreamParser(this.o.maxPacketBytes + 302, (from, packet) => {
       if (this.closed || this.handler === null || parseHostPort(from) === null) return;
       this.stats.streamReceived++;
-      this.handler(packet, from);
+      this.handler(packet, from, true);
     });
     socket.on('data', (chunk: Buffer) => {
       if (!parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
