@@ -9,7 +9,7 @@ import { RaftNode } from '../src/raft/node.js';
 import type { StateMachine } from '../src/raft/state-machine.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { DurableStorages } from './_durable.js';
-import { closedLoad } from './_load.js';
+import { BENCH_TIMING, closedLoad } from './_load.js';
 
 /** What the parent sends. */
 export type ToChild =
@@ -52,7 +52,7 @@ async function handle(m: ToChild): Promise<void> {
       const i = init!;
       for (const [id, a] of Object.entries(m.addresses)) if (id !== i.id) transport!.setPeer(id, a);
       const storage = disk === null ? new MemoryStorage() : disk.storageFor(i.id);
-      node = new RaftNode<number>({ id: i.id, peers: i.ids, transport: transport!, storage, stateMachine: counter(), seed: i.seed });
+      node = new RaftNode<number>({ id: i.id, peers: i.ids, transport: transport!, storage, stateMachine: counter(), seed: i.seed, ...BENCH_TIMING });
       await node.start();
       return reply({ type: 'ready' });
     }

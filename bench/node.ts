@@ -22,7 +22,7 @@ import { makePki } from '../test/node/tcp/helpers.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closedLoad, percentile } from './_load.js';
+import { BENCH_TIMING, closedLoad, percentile } from './_load.js';
 import { ProcCluster } from './_procs.js';
 import { rawFsyncRate } from './storage.js';
 import type { BenchRow } from './run.js';
@@ -39,7 +39,7 @@ async function startCluster(tls: ((id: string) => TcpTlsOptions) | null): Promis
   const transports = IDS.map((id) => new TcpTransport({ id, clusterId: 'bench', ...(tls ? { tls: tls(id) } : {}) }));
   const addrs = await Promise.all(transports.map((t) => t.listen()));
   transports.forEach((t, i) => IDS.forEach((peer, j) => i !== j && t.setPeer(peer, addrs[j]!)));
-  const nodes = IDS.map((id, i) => new RaftNode<number>({ id, peers: IDS, transport: transports[i]!, storage: new MemoryStorage(), stateMachine: counter(), seed: i + 1 }));
+  const nodes = IDS.map((id, i) => new RaftNode<number>({ id, peers: IDS, transport: transports[i]!, storage: new MemoryStorage(), stateMachine: counter(), seed: i + 1, ...BENCH_TIMING }));
   await Promise.all(nodes.map((n) => n.start()));
   nodes[0]!.campaign();
   await nodes[0]!.waitForLeader(5000);
@@ -144,7 +144,7 @@ function heartbeatClock(inner: RaftTransport, times: number[]): RaftTransport {
 
 /** A new learner receives a snapshot of `mb` MB over TCP. */
 async function snapshotToLearner(mb: number): Promise<BenchRow> {
-  const opts = { snapshotThresholdEntries: 1_000_000_000, requestTimeoutMs: 120_000 };
+  const opts = { snapshotThresholdEntries: 1_000_000_000, requestTimeoutMs: 120_000, ...BENCH_TIMING };
   const transports = [...IDS, 'n3'].map((id) => new TcpTransport({ id, clusterId: 'bench' }));
   const addrs = await Promise.all(transports.map((t) => t.listen()));
   transports.forEach((t, i) => addrs.forEach((a, j) => i !== j && t.setPeer(j === 3 ? 'n3' : IDS[j]!, a)));
@@ -171,18 +171,25 @@ async function snapshotToLearner(mb: number): Promise<BenchRow> {
   return { transport: 'tcp', case: `snapshot ${mb} MB to a new learner`, seconds: +secs.toFixed(2), 'MB/s': Math.round(mb / secs), received: sm.blob.byteLength, 'heartbeats received': marks.length - 2, 'max heartbeat gap ms': +maxGap.toFixed(1), 'max event-loop delay ms': +(loop.max / 1e6).toFixed(1) };
 }
 
-/** Run the suite; `--ms N` sets the time per case, `--no-tls` skips the TLS rows, `--no-durable` the FileStorage rows, `--snapshot-mb N` sizes the snapshot (200). */
+/**
+ * Run the suite; `--ms N` sets the time per case, `--no-tls` skips the TLS rows, `--no-durable` the FileStorage rows,
+ * `--snapshot-mb N` sizes the snapshot (200), `--only a,b` runs only some groups of rows: `processes` (3 processes,
+ * memory), `tcp` (one process, TCP and TLS), `durable` (3 processes, file+fsync), `snapshot`.
+ */
 export async function run(args: string[]): Promise<BenchRow[]> {
   const i = args.indexOf('--ms');
   const ms = i >= 0 ? Number(args[i + 1]) : 3000;
-  const pki = args.includes('--no-tls') ? null : makePki(IDS);
+  const k = args.indexOf('--only');
+  const only = k >= 0 ? new Set((args[k + 1] ?? '').split(',')) : null;
+  const want = (group: string): boolean => only === null || only.has(group);
+  const pki = args.includes('--no-tls') || !want('tcp') ? null : makePki(IDS);
   const variants: [string, ((id: string) => TcpTlsOptions) | null][] = [['tcp', null]];
   if (pki) variants.push(['tcp+tls', (id) => ({ ...pki.certs[id]!, ca: pki.ca })]);
   const rows: BenchRow[] = [];
-  for (const clients of [1, 256]) rows.push(await measureProcesses(clients, ms));
-  for (const [name, tls] of variants) for (const clients of [1, 256]) rows.push(await measure(name, tls, clients, ms));
-  if (!args.includes('--no-durable')) for (const clients of [1, 256]) rows.push(await measureDurable(clients, ms));
+  if (want('processes')) for (const clients of [1, 256]) rows.push(await measureProcesses(clients, ms));
+  if (want('tcp')) for (const [name, tls] of variants) for (const clients of [1, 256]) rows.push(await measure(name, tls, clients, ms));
+  if (!args.includes('--no-durable') && want('durable')) for (const clients of [1, 256]) rows.push(await measureDurable(clients, ms));
   const j = args.indexOf('--snapshot-mb');
-  rows.push(await snapshotToLearner(j >= 0 ? Number(args[j + 1]) : 200));
+  if (want('snapshot')) rows.push(await snapshotToLearner(j >= 0 ? Number(args[j + 1]) : 200));
   return rows;
 }
