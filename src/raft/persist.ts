@@ -21,9 +21,10 @@ export interface PersistHooks {
   save(update: StorageUpdate, done: () => void, fail: (e: unknown) => void): void;
   /**
    * Everything pushed so far up to these messages is durable: send `after`,
-   * and tell the core the log is durable up to `last` (null: no entries written).
+   * and tell the core the log is durable up to `last` (null: no entries
+   * written); `hardState` is the hard state just written, if one was.
    */
-  durable(after: readonly Message[], last: Entry | null): void;
+  durable(after: readonly Message[], last: Entry | null, hardState: HardState | null): void;
   /** A write failed: the node must stop (a failed write is never retried). */
   failed(e: unknown): void;
 }
@@ -80,8 +81,13 @@ export class PersistPipeline {
 
   /** Resolve once nothing is in flight or waiting (at once if so). */
   whenIdle(): Promise<void> {
-    if (this.idle || this.dead) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => this.onIdle(resolve));
+  }
+
+  /** Call `fn` once nothing is in flight or waiting (at once if so). */
+  onIdle(fn: () => void): void {
+    if (this.idle || this.dead) fn();
+    else this.idleWaiters.push(fn);
   }
 
   /** Start the next write, or, when nothing needs one, release what waits. */
@@ -97,7 +103,7 @@ export class PersistPipeline {
     if (!this.mustSync(b)) {
       if (b.hardState !== null) this.unsavedHard = b.hardState;
       // Nothing of this batch needs the disk, and every earlier write resolved.
-      this.hooks.durable(b.after, null);
+      this.hooks.durable(b.after, null, null);
       if (!this.writing) this.next();
       return;
     }
@@ -111,7 +117,7 @@ export class PersistPipeline {
         this.writing = false;
         if (hardState !== null) this.savedHard = hardState;
         this.unsavedHard = null;
-        this.hooks.durable(b.after, b.entries.at(-1) ?? null);
+        this.hooks.durable(b.after, b.entries.at(-1) ?? null, hardState);
         if (!this.writing) this.next();
       },
       (e) => {
