@@ -167,7 +167,7 @@ describe('RaftNode pipelined persistence (slow disk, virtual time)', () => {
       ps.push(n.propose(Uint8Array.of(i)));
       await settleMicrotasks();
     }
-    // Ten proposals in ten separate Readies while the first write is in flight: no second write yet.
+    // Ten proposals, one by one, while the first write is in flight: no second write yet.
     expect(disk.started.length).toBe(before + 1);
     await disk.release();
     expect(disk.started.length).toBe(before + 2);
