@@ -16,7 +16,7 @@ export type ToChild =
   | { type: 'init'; id: string; ids: string[]; dir: string | null; seed: number }
   | { type: 'peers'; addresses: Record<string, string> }
   | { type: 'campaign' }
-  | { type: 'load'; clients: number; ms: number }
+  | { type: 'load'; clients: number; ms: number; thinkMs: number }
   | { type: 'counts' }
   | { type: 'stop' };
 
@@ -63,7 +63,7 @@ async function handle(m: ToChild): Promise<void> {
       await node!.propose(new Uint8Array(64));
       return reply({ type: 'leader' });
     case 'load': {
-      const r = await closedLoad(node!, m.clients, m.ms);
+      const r = await closedLoad(node!, m.clients, m.ms, m.thinkMs);
       return reply({ type: 'loaded', commits: r.latencies.length, seconds: r.seconds, p50: r.percentile(0.5), p99: r.percentile(0.99) });
     }
     case 'counts':

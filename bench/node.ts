@@ -87,7 +87,7 @@ async function concurrentFsyncRate(dir: string, writers: number, seconds: number
  * raw-fsync slices (cluster idle) and the ratio compares rates measured
  * over the same stretch of time: one writer alone, and three at once.
  */
-async function measureDurable(clients: number, ms: number): Promise<BenchRow> {
+async function measureDurable(clients: number, ms: number, thinkMs: number): Promise<BenchRow> {
   const dir = await mkdtemp(join(tmpdir(), 'quorumkit-bench-node-'));
   const cluster = await ProcCluster.start(IDS, dir);
   let [commits, secs, fsyncs, fsyncs3, p50, p99] = [0, 0, 0, 0, 0, 0];
@@ -96,7 +96,7 @@ async function measureDurable(clients: number, ms: number): Promise<BenchRow> {
     for (let i = 0; i < 5; i++) {
       fsyncs += (await rawFsyncRate(dir, 0.3)) / 5;
       fsyncs3 += (await concurrentFsyncRate(dir, IDS.length, 0.3)) / 5;
-      const r = await cluster.load(clients, ms / 5);
+      const r = await cluster.load(clients, ms / 5, thinkMs);
       [commits, secs, p50, p99] = [commits + r.commits, secs + r.seconds, p50 + r.p50 / 5, p99 + r.p99 / 5];
     }
     const c1 = await cluster.counts();
@@ -106,7 +106,7 @@ async function measureDurable(clients: number, ms: number): Promise<BenchRow> {
     const rate = commits / secs;
     const batch = saves > 0 ? entries / saves : 0;
     return {
-      transport: 'tcp', storage: 'file+fsync (3 processes)', nodes: IDS.length, clients, 'commits/s': Math.round(rate), 'p50 ms': +p50.toFixed(3), 'p99 ms': +p99.toFixed(3),
+      transport: 'tcp', storage: thinkMs > 0 ? `file+fsync (3 processes), think 0-${2 * thinkMs} ms` : 'file+fsync (3 processes)', nodes: IDS.length, clients, 'commits/s': Math.round(rate), 'p50 ms': +p50.toFixed(3), 'p99 ms': +p99.toFixed(3),
       'raw fsyncs/s': Math.round(fsyncs),
       'raw fsyncs/s each, 3 writers': Math.round(fsyncs3),
       'leader fsyncs/s': Math.round(saves / secs),
@@ -174,7 +174,8 @@ async function snapshotToLearner(mb: number): Promise<BenchRow> {
 /**
  * Run the suite; `--ms N` sets the time per case, `--no-tls` skips the TLS rows, `--no-durable` the FileStorage rows,
  * `--snapshot-mb N` sizes the snapshot (200), `--only a,b` runs only some groups of rows: `processes` (3 processes,
- * memory), `tcp` (one process, TCP and TLS), `durable` (3 processes, file+fsync), `snapshot`.
+ * memory), `tcp` (one process, TCP and TLS), `durable` (3 processes, file+fsync), `snapshot`; `--think-ms N` makes
+ * the durable rows' clients wait 0…2N ms between commits (default 0, back to back: the issue's figures).
  */
 export async function run(args: string[]): Promise<BenchRow[]> {
   const i = args.indexOf('--ms');
@@ -188,7 +189,9 @@ export async function run(args: string[]): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   if (want('processes')) for (const clients of [1, 256]) rows.push(await measureProcesses(clients, ms));
   if (want('tcp')) for (const [name, tls] of variants) for (const clients of [1, 256]) rows.push(await measure(name, tls, clients, ms));
-  if (!args.includes('--no-durable') && want('durable')) for (const clients of [1, 256]) rows.push(await measureDurable(clients, ms));
+  const t = args.indexOf('--think-ms');
+  const thinkMs = t >= 0 ? Number(args[t + 1]) : 0;
+  if (!args.includes('--no-durable') && want('durable')) for (const clients of [1, 256]) rows.push(await measureDurable(clients, ms, thinkMs));
   const j = args.indexOf('--snapshot-mb');
   if (want('snapshot')) rows.push(await snapshotToLearner(j >= 0 ? Number(args[j + 1]) : 200));
   return rows;
