@@ -55,7 +55,7 @@ export interface SimNode {
   kv: KvStateMachine | null;
   /** Configuration in force at the applied index. */
   config: SnapshotConfig;
-  /** Pipelined writes (`writes: 'pipelined'`), or null when each Ready is persisted before the next. */
+  /** @internal Pipelined writes (`writes: 'pipelined'`), or null when each Ready is persisted before the next. */
   pipeline: PersistPipeline | null;
   /** A Ready is being persisted (pipelined: a leader's snapshot is being installed); the next one waits for it. */
   writing: boolean;
