@@ -19,13 +19,12 @@ export interface Session {
   readonly results: Map<number, unknown>;
 }
 
-/** What a session says about an incoming command. */
-export type SessionCheck =
-  | { readonly kind: 'new'; readonly session: Session }
-  | { readonly kind: 'duplicate'; readonly result: unknown }
-  | { readonly kind: 'unknown' }
-  | { readonly kind: 'acknowledged' }
-  | { readonly kind: 'full' };
+/**
+ * What a session says about an incoming command: new (the session is
+ * {@link SessionTable.current}), a duplicate (its result is
+ * {@link SessionTable.duplicate}), or refused.
+ */
+export type SessionCheck = 'new' | 'duplicate' | 'unknown' | 'acknowledged' | 'full';
 
 /** Most results one session keeps at once (the client's in-flight commands). */
 export const MAX_SESSION_RESULTS = 4096;
@@ -33,6 +32,10 @@ export const MAX_SESSION_RESULTS = 4096;
 export class SessionTable {
   /** In order of last activity (replicated time only grows, so re-inserting keeps the order). */
   private readonly sessions = new Map<number, Session>();
+  /** The session of the last `new` check (valid until the next check). */
+  current: Session | null = null;
+  /** The recorded result of the last `duplicate` check. */
+  duplicate: unknown = undefined;
 
   get size(): number {
     return this.sessions.size;
@@ -50,21 +53,28 @@ export class SessionTable {
     return this.sessions.delete(id);
   }
 
-  /** Look a command up: new, a duplicate (with its result), or refused. Touches the session. */
+  /** Look a command up: new, a duplicate, or refused. Touches the session. Allocates nothing. */
   check(id: number, seq: number, ack: number, now: number): SessionCheck {
     const s = this.sessions.get(id);
-    if (s === undefined) return { kind: 'unknown' };
+    if (s === undefined) return 'unknown';
     this.sessions.delete(id);
     this.sessions.set(id, s);
     s.lastActive = now;
     if (ack > s.ackBelow) {
-      for (const k of s.results.keys()) if (k < ack) s.results.delete(k);
+      const r = s.results;
+      // Few acknowledged numbers (the usual case): delete them one by one instead of walking every key.
+      if (ack - s.ackBelow <= r.size) for (let k = s.ackBelow; k < ack; k++) r.delete(k);
+      else for (const k of r.keys()) if (k < ack) r.delete(k);
       s.ackBelow = ack;
     }
-    if (s.results.has(seq)) return { kind: 'duplicate', result: s.results.get(seq) };
-    if (seq < s.ackBelow) return { kind: 'acknowledged' };
-    if (s.results.size >= MAX_SESSION_RESULTS) return { kind: 'full' };
-    return { kind: 'new', session: s };
+    if (s.results.has(seq)) {
+      this.duplicate = s.results.get(seq);
+      return 'duplicate';
+    }
+    if (seq < s.ackBelow) return 'acknowledged';
+    if (s.results.size >= MAX_SESSION_RESULTS) return 'full';
+    this.current = s;
+    return 'new';
   }
 
   /** Drop sessions idle for `ttlMs` or more at replicated time `now`. */
@@ -83,6 +93,8 @@ export class SessionTable {
   /** Replace every session (restore), given least recently active first. */
   load(sessions: Iterable<Session>): void {
     this.sessions.clear();
+    this.current = null;
+    this.duplicate = undefined;
     for (const s of sessions) this.sessions.set(s.id, s);
   }
 }
