@@ -29,36 +29,72 @@ export type SessionCheck = 'new' | 'duplicate' | 'unknown' | 'acknowledged' | 'f
 /** Most results one session keeps at once (the client's in-flight commands). */
 export const MAX_SESSION_RESULTS = 4096;
 
+/** A session's place in the table's activity order (a doubly linked list: touching one is O(1), with no map writes). */
+interface Slot {
+  readonly s: Session;
+  older: Slot | null;
+  newer: Slot | null;
+}
+
 export class SessionTable {
-  /** In order of last activity (replicated time only grows, so re-inserting keeps the order). */
-  private readonly sessions = new Map<number, Session>();
+  private readonly byId = new Map<number, Slot>();
+  /** Least and most recently active (replicated time only grows, so moving a touched session to the end keeps the order). */
+  private oldest: Slot | null = null;
+  private newest: Slot | null = null;
   /** The session of the last `new` check (valid until the next check). */
   current: Session | null = null;
   /** The recorded result of the last `duplicate` check. */
   duplicate: unknown = undefined;
 
   get size(): number {
-    return this.sessions.size;
+    return this.byId.size;
   }
 
   has(id: number): boolean {
-    return this.sessions.has(id);
+    return this.byId.has(id);
   }
 
   open(id: number, now: number): void {
-    this.sessions.set(id, { id, lastActive: now, ackBelow: 0, results: new Map() });
+    this.close(id);
+    this.append({ id, lastActive: now, ackBelow: 0, results: new Map() });
   }
 
   close(id: number): boolean {
-    return this.sessions.delete(id);
+    const slot = this.byId.get(id);
+    if (slot === undefined) return false;
+    this.unlink(slot);
+    this.byId.delete(id);
+    return true;
+  }
+
+  private append(s: Session): void {
+    const slot: Slot = { s, older: this.newest, newer: null };
+    if (this.newest === null) this.oldest = slot;
+    else this.newest.newer = slot;
+    this.newest = slot;
+    this.byId.set(s.id, slot);
+  }
+
+  private unlink(slot: Slot): void {
+    if (slot.older === null) this.oldest = slot.newer;
+    else slot.older.newer = slot.newer;
+    if (slot.newer === null) this.newest = slot.older;
+    else slot.newer.older = slot.older;
+    slot.older = null;
+    slot.newer = null;
   }
 
   /** Look a command up: new, a duplicate, or refused. Touches the session. Allocates nothing. */
   check(id: number, seq: number, ack: number, now: number): SessionCheck {
-    const s = this.sessions.get(id);
-    if (s === undefined) return 'unknown';
-    this.sessions.delete(id);
-    this.sessions.set(id, s);
+    const slot = this.byId.get(id);
+    if (slot === undefined) return 'unknown';
+    if (slot !== this.newest) {
+      this.unlink(slot);
+      slot.older = this.newest;
+      this.newest!.newer = slot;
+      this.newest = slot;
+    }
+    const s = slot.s;
     s.lastActive = now;
     if (ack > s.ackBelow) {
       const r = s.results;
@@ -79,22 +115,26 @@ export class SessionTable {
 
   /** Drop sessions idle for `ttlMs` or more at replicated time `now`. */
   expire(now: number, ttlMs: number): void {
-    for (const s of this.sessions.values()) {
-      if (s.lastActive + ttlMs > now) return;
-      this.sessions.delete(s.id);
-    }
+    while (this.oldest !== null && this.oldest.s.lastActive + ttlMs <= now) this.close(this.oldest.s.id);
   }
 
   /** Every session, least recently active first (for snapshots). */
   all(): Session[] {
-    return [...this.sessions.values()];
+    const out: Session[] = [];
+    for (let x = this.oldest; x !== null; x = x.newer) out.push(x.s);
+    return out;
   }
 
   /** Replace every session (restore), given least recently active first. */
   load(sessions: Iterable<Session>): void {
-    this.sessions.clear();
+    this.byId.clear();
+    this.oldest = null;
+    this.newest = null;
     this.current = null;
     this.duplicate = undefined;
-    for (const s of sessions) this.sessions.set(s.id, s);
+    for (const s of sessions) {
+      this.close(s.id);
+      this.append(s);
+    }
   }
 }
