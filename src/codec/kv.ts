@@ -340,12 +340,9 @@ function decodePut(d: Uint8Array): KvCommand | null {
     pos += 3;
   } else return null;
   if (k > MAX_KEY_CHARS || pos + k > d.length) return null;
-  let key = '';
-  for (let i = pos; i < pos + k; i++) {
-    const c = d[i]!;
-    if (c >= 0x80) return null;
-    key += String.fromCharCode(c);
-  }
+  for (let i = pos; i < pos + k; i++) if (d[i]! >= 0x80) return null;
+  // ASCII: one char per byte, built in one call (not char by char).
+  const key = String.fromCharCode.apply(null, d.subarray(pos, pos + k) as unknown as number[]);
   pos += k;
   if (pos >= d.length) return null;
   const bt = d[pos]!;

@@ -249,13 +249,14 @@ export class KeySpace {
     let base = -1;
     for (let i = 0; i < h.length; i++) if (h[i]!.rev <= rev) base = i;
     if (base < 0) return false;
-    const keepBase = h[base]!.kv !== null;
-    const next = h.slice(keepBase ? base : base + 1);
-    if (next.length === 0) {
+    const drop = h[base]!.kv !== null ? base : base + 1;
+    if (drop === h.length) {
       this.hist.delete(k);
       return true;
     }
-    this.hist.set(k, next);
+    // In place: the history array stays the one in the map (no new array per touched key).
+    if (drop === 1) h.shift();
+    else if (drop > 1) h.splice(0, drop);
     return false;
   }
 
