@@ -16,7 +16,78 @@ export interface Session {
   /** Every sequence number below this was acknowledged by the client; results below are forgotten. */
   ackBelow: number;
   /** Results by sequence number, for sequence numbers >= `ackBelow`. */
-  readonly results: Map<number, unknown>;
+  readonly results: SessionResults;
+}
+
+/**
+ * A session's remembered results by sequence number, in ascending order: a
+ * client has few commands in flight, so two short arrays beat a hash map
+ * (a command costs no hashing, and forgetting the acknowledged ones frees
+ * no table). Iterates as `[seq, result]` pairs, as a `Map` would.
+ */
+export class SessionResults {
+  private readonly seqs: number[] = [];
+  private readonly vals: unknown[] = [];
+
+  get size(): number {
+    return this.seqs.length;
+  }
+
+  /** Position of `seq`, or -1. */
+  private find(seq: number): number {
+    const a = this.seqs;
+    let lo = 0;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid]! < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < a.length && a[lo] === seq ? lo : -1;
+  }
+
+  has(seq: number): boolean {
+    return this.find(seq) >= 0;
+  }
+
+  get(seq: number): unknown {
+    const i = this.find(seq);
+    return i < 0 ? undefined : this.vals[i];
+  }
+
+  /** Remember (or replace) the result of `seq`. */
+  set(seq: number, result: unknown): void {
+    const a = this.seqs;
+    let i = a.length;
+    while (i > 0 && a[i - 1]! > seq) i--; // sequence numbers arrive in order: usually no step at all
+    if (i > 0 && a[i - 1] === seq) this.vals[i - 1] = result;
+    else if (i === a.length) {
+      a.push(seq);
+      this.vals.push(result);
+    } else {
+      a.splice(i, 0, seq);
+      this.vals.splice(i, 0, result);
+    }
+  }
+
+  /** Forget every result of a sequence number below `ack`. */
+  dropBelow(ack: number): void {
+    const a = this.seqs;
+    let n = 0;
+    while (n < a.length && a[n]! < ack) n++;
+    if (n === 0) return;
+    if (n === 1) {
+      a.shift();
+      this.vals.shift();
+    } else {
+      a.splice(0, n);
+      this.vals.splice(0, n);
+    }
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, unknown]> {
+    for (let i = 0; i < this.seqs.length; i++) yield [this.seqs[i]!, this.vals[i]];
+  }
 }
 
 /**
@@ -56,7 +127,7 @@ export class SessionTable {
 
   open(id: number, now: number): void {
     this.close(id);
-    this.append({ id, lastActive: now, ackBelow: 0, results: new Map() });
+    this.append({ id, lastActive: now, ackBelow: 0, results: new SessionResults() });
   }
 
   close(id: number): boolean {
@@ -97,10 +168,7 @@ export class SessionTable {
     const s = slot.s;
     s.lastActive = now;
     if (ack > s.ackBelow) {
-      const r = s.results;
-      // Few acknowledged numbers (the usual case): delete them one by one instead of walking every key.
-      if (ack - s.ackBelow <= r.size) for (let k = s.ackBelow; k < ack; k++) r.delete(k);
-      else for (const k of r.keys()) if (k < ack) r.delete(k);
+      s.results.dropBelow(ack);
       s.ackBelow = ack;
     }
     if (s.results.has(seq)) {
