@@ -142,6 +142,8 @@ export class KeySpace {
       this.added.push(key);
     }
     const prev = h.length === 0 ? null : h[h.length - 1]!.kv;
+    // The key string the history already holds: the command's copy then dies young instead of living on in history and log.
+    if (prev !== null) key = prev.key;
     const kv: KeyValue = {
       key,
       value,
