@@ -186,6 +186,7 @@ export class GossipCore {
     for (const m of msgs) {
       if (!isUpdate(m)) continue;
       if (isNoticeFromAccuser(c, from, m)) answerAccuser(c, from, fromAddr, m);
+      else if (m.t === 'alive' && c.quiet.answered(c, from, m)) continue;
       else this.merge(m, inSync ? (updateSubject(m) === from ? 'firstHand' : 'sync') : 'gossip', from, fromAddr);
     }
     for (const m of msgs) if (!isUpdate(m)) this.control(from, fromAddr, m);
