@@ -14,7 +14,7 @@
 import type { AliveMsg, DeadMsg, SuspectMsg } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
 import { ALIVE, DEAD, LEFT, SUSPECT } from './members.js';
-import { minSuspicionTimeout, Suspicion } from './suspicion.js';
+import { checkShare, minSuspicionTimeout, Suspicion } from './suspicion.js';
 
 /** How a record arrived. */
 export type MergeMode = 'gossip' | 'sync' | 'firstHand';
@@ -163,6 +163,7 @@ function startSuspicion(c: CoreContext, i: number, by: string): void {
   const k = Math.max(0, Math.min(o.suspicionConfirmations, n - 2));
   const min = minSuspicionTimeout(o.suspicionMult, n, o.probeIntervalMs);
   const s = new Suspicion(by, k, min, min * o.suspicionMaxTimeoutMult, c.now);
+  if (by !== o.id) s.willCheck = c.rng.next() < checkShare(k, n);
   c.suspicions.set(i, s);
   scheduleExpiry(c, i, s);
 }

@@ -50,8 +50,20 @@ export function startProbe(c: CoreContext): void {
   c.at(c.now + c.awareness.scale(c.opts.probeTimeoutMs + indirectWindow(c.opts)), () => probeEnded(c, p));
 }
 
-/** The next live member in this round's order; a new shuffled round when the order is used up. */
+/**
+ * A suspect someone else accused that wants our independent check (see
+ * `Suspicion.wantsProbe`), else the next live member in this round's order
+ * (a new shuffled round when the order is used up). The round-robin target
+ * skipped for a suspect is probed next time.
+ */
 function nextTarget(c: CoreContext): number | undefined {
+  // Only a member in good health confirms: a failed check of a dead member costs it awareness (missing
+  // nacks at loss), and one that checked every suspect in a row after a mass crash would slow itself down.
+  if (c.awareness.score === 0) for (const [i, s] of c.suspicions) {
+    if (c.table.state(i) !== SUSPECT || !s.wantsProbe(c.opts.id)) continue;
+    s.willCheck = false;
+    return i;
+  }
   for (let pass = 0; pass < 2; pass++) {
     while (c.probeIndex < c.probeOrder.length) {
       const i = c.probeOrder.get(c.probeIndex++);
