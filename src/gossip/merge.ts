@@ -181,6 +181,13 @@ function scheduleExpiry(c: CoreContext, i: number, s: Suspicion, at = s.deadline
     if (c.suspicions.get(i) !== s || c.now < s.deadline()) return;
     // Unconfirmed: wait another full period for a confirmation or the refutation.
     if (!s.canExpire) return scheduleExpiry(c, i, s, c.now + s.maxTimeout);
+    // In poor health our own view is the doubtful one (Lifeguard): probe the suspect again first, the
+    // probe carrying the suspicion, so a live one refutes; a dead one is declared by healthier members.
+    if (c.awareness.score > 0 && !s.rechecked) {
+      s.recheck = true;
+      s.rechecked = true; // once: a member alone with a dead peer must still get to declare it
+      return scheduleExpiry(c, i, s, c.now + c.awareness.scale(c.opts.probeIntervalMs));
+    }
     const id = c.idOf(i);
     mergeDead(c, { t: 'dead', id, inc: c.table.incarnation(i), by: c.opts.id, left: false }, 'gossip');
   });

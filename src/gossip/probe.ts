@@ -57,6 +57,11 @@ export function startProbe(c: CoreContext): void {
  * skipped for a suspect is probed next time.
  */
 function nextTarget(c: CoreContext): number | undefined {
+  for (const [i, s] of c.suspicions) {
+    if (!s.recheck || c.table.state(i) !== SUSPECT) continue;
+    s.recheck = false;
+    return i;
+  }
   // Only a member in good health confirms: a failed check of a dead member costs it awareness (missing
   // nacks at loss), and one that checked every suspect in a row after a mass crash would slow itself down.
   if (c.awareness.score === 0) for (const [i, s] of c.suspicions) {

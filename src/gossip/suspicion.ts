@@ -45,6 +45,10 @@ export class Suspicion {
   private readonly confirmers = new Set<string>();
   /** Whether this member is to check the suspect itself, as soon as it probes next (see {@link Suspicion.wantsProbe}); cleared once it has. */
   willCheck = false;
+  /** Whether this member is to probe the suspect again before it may declare it dead (its timer ran out while its own health was poor). */
+  recheck = false;
+  /** Whether that second probe was already asked for (it is, at most once per suspicion). */
+  rechecked = false;
 
   /**
    * @param by the member whose suspicion started it (not counted as a confirmation)

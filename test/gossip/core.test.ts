@@ -52,7 +52,7 @@ describe('merge rules', () => {
   it('answers its accuser privately at the same incarnation; refutes a spread suspicion by raising it, for persistence', () => {
     const core = quietlyStarted();
     const before = core.incarnation;
-    const out = feed(core, 'y', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }, { t: 'ping', seq: 1, target: 'me' }]);
+    const out = feed(core, 'y', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }]);
     // Nobody but the accuser heard of it: no new incarnation that anti-entropy could carry around later.
     expect(core.incarnation).toBe(before);
     expect(core.health).toBe(1);
@@ -67,6 +67,15 @@ describe('merge rules', () => {
     const spread = feed(core, 'z', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }], 200);
     expect(core.incarnation).toBe(before + 1);
     expect(spread.events).toContainEqual({ type: 'incarnation', incarnation: before + 1 });
+    expect(core.queued.system).toBe(1);
+  });
+
+  it('refutes publicly a notice that rides on its accuser\'s probe: the prober holds that suspicion openly', () => {
+    const core = quietlyStarted();
+    const before = core.incarnation;
+    const out = feed(core, 'y', [{ t: 'ping', seq: 1, target: 'me' }, { t: 'suspect', id: 'me', inc: before, by: 'y' }]);
+    expect(core.incarnation).toBe(before + 1);
+    expect(out.events).toContainEqual({ type: 'incarnation', incarnation: before + 1 });
     expect(core.queued.system).toBe(1);
   });
 
@@ -115,6 +124,21 @@ describe('merge rules', () => {
     // Past the end of the hold, before the next probe of x could fail.
     for (let u = t; u < t + 900; u += 10) core.tick(u);
     expect(core.queued.system).toBe(0);
+  });
+
+  it('in poor health, probes a suspect once more before declaring it dead, and still declares a silent one', () => {
+    const core = started();
+    let t = 0;
+    const pingsToX: number[] = [];
+    while (core.member('x')!.state !== 'dead' && t < 60_000) {
+      t += 10;
+      for (const p of core.tick(t).packets) if (p.to === 'x' && p.msgs.some((m) => m.t === 'ping')) pingsToX.push(t);
+    }
+    expect(core.member('x')!.state).toBe('dead');
+    expect(core.health).toBeGreaterThan(0); // every probe failed: the recheck path was taken
+    // The suspicion (2-member minimum 1 s) ran out in poor health: one more probe before the death.
+    const suspectedAt = pingsToX[0]!;
+    expect(pingsToX.filter((p) => p > suspectedAt + 1000).length).toBeGreaterThan(0);
   });
 
   it('restarts above its persisted incarnation', () => {
