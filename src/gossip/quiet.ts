@@ -132,8 +132,9 @@ export function isNoticeFromAccuser(c: CoreContext, from: string, m: UpdateMsg):
  * and bring the member back from the dead. The accuser accepts an alive at
  * the held incarnation from the suspect itself (see
  * {@link QuietSuspicions.answered}). Should the suspicion have spread, the
- * first copy reaching us from a third member makes us refute publicly (see
- * `refute`). Being accused still counts against our health (Lifeguard),
+ * first copy reaching us from a third member, or a notice riding on the
+ * accuser's probe (held suspicions are noticed bare), makes us refute
+ * publicly (see `refute`). Being accused still counts against our health (Lifeguard),
  * once per accusation rather than per notice.
  */
 export function answerAccuser(c: CoreContext, from: string, fromAddr: string, m: SuspectMsg): void {
