@@ -20,12 +20,12 @@ export interface ReadOptions {
   readonly consistency?: 'linearizable' | 'stale';
 }
 
-/** One session's numbering. */
+/** One session's numbering: `low` is the lowest sequence number still in flight. */
 interface SessionState {
   readonly id: number;
   seq: number;
-  /** Sequence numbers in flight, ascending (each new one is the largest yet): a short array, no hashing per write. */
-  readonly inflight: number[];
+  low: number;
+  readonly inflight: Set<number>;
 }
 
 type Ok<T extends KvResult['kind']> = Extract<KvResult, { kind: T }>;
@@ -71,14 +71,8 @@ export class KvClient {
   // ---- writes ---------------------------------------------------------------
 
   /** Set a key; resolves with the new revision and the previous value. */
-  put(key: string, value: Uint8Array | string, options: { readonly lease?: number } = {}): Promise<PutResult> {
-    // Not async: one promise less per put; invalid input still rejects rather than throws.
-    let body: CommandBody;
-    try {
-      body = { type: 'put', key: this.check.key(key), value: this.check.value(value), lease: this.check.uint(options.lease ?? 0, 'lease') };
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+  async put(key: string, value: Uint8Array | string, options: { readonly lease?: number } = {}): Promise<PutResult> {
+    const body: CommandBody = { type: 'put', key: this.check.key(key), value: this.check.value(value), lease: this.check.uint(options.lease ?? 0, 'lease') };
     return this.write(body, 'put');
   }
 
@@ -229,7 +223,7 @@ export class KvClient {
   /** Propose one command under one (session, seq), retrying across leader changes until the deadline. */
   private async proposeInSession(body: CommandBody, s: SessionState | null, deadline: number): Promise<Exclude<KvResult, ErrorResult> | (ErrorResult & { fresh: boolean })> {
     const seq = s === null ? 0 : ++s.seq;
-    s?.inflight.push(seq);
+    s?.inflight.add(seq);
     let maybeApplied = false;
     try {
       for (;;) {
@@ -243,7 +237,7 @@ export class KvClient {
         }
       }
     } finally {
-      if (s !== null) settled(s, seq);
+      s?.inflight.delete(seq);
     }
   }
 
@@ -268,7 +262,7 @@ export class KvClient {
       try {
         const r = await this.proposeInSession({ type: 'sessionOpen' }, null, deadline);
         if (r.kind !== 'session') throw r.kind === 'error' ? errorFromResult(r) : new QuorumkitError('DECODE', `Expected a session result, got ${r.kind}`);
-        this.session = { id: r.id, seq: 0, inflight: [] };
+        this.session = { id: r.id, seq: 0, low: 1, inflight: new Set() };
         return this.session;
       } finally {
         this.opening = null;
@@ -278,14 +272,8 @@ export class KvClient {
   }
 }
 
-/** The lowest sequence number still in flight (or the next one): every one below it was answered. */
+/** The lowest sequence number still in flight: every one below it was answered. */
 function lowest(s: SessionState): number {
-  return s.inflight[0] ?? s.seq + 1;
-}
-
-/** `seq` was answered: drop it from the in-flight list. */
-function settled(s: SessionState, seq: number): void {
-  const i = s.inflight[0] === seq ? 0 : s.inflight.indexOf(seq);
-  if (i === 0) s.inflight.shift();
-  else if (i > 0) s.inflight.splice(i, 1);
+  while (s.low <= s.seq && !s.inflight.has(s.low)) s.low++;
+  return s.low;
 }

@@ -38,9 +38,7 @@ export interface WatchSource {
 export class Watcher implements AsyncIterableIterator<WatchEvent> {
   private seq = -1;
   private epoch = -1;
-  /** Position (revision, key) of the last event passed over; `lastKey` null before the first. */
-  private lastRev = 0;
-  private lastKey: string | null = null;
+  private last: { rev: number; key: string } | null = null;
   private closed = false;
   private wake: (() => void) | null = null;
   private readonly unsubscribe: () => void;
@@ -100,12 +98,11 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
     this.position(keys);
     for (;;) {
       if (this.seq < keys.firstSeq) throw this.compacted(keys);
-      const key = keys.eventKey(this.seq);
-      if (key === undefined) return undefined;
-      const seq = this.seq++;
-      this.lastRev = keys.eventRevision(seq)!;
-      this.lastKey = key;
-      if (selects(this.sel, key) && visibleTo(this.sel, key)) return keys.eventAt(seq);
+      const ev = keys.eventAt(this.seq);
+      if (ev === undefined) return undefined;
+      this.seq++;
+      this.last = { rev: ev.revision, key: ev.key };
+      if (selects(this.sel, ev.key) && visibleTo(this.sel, ev.key)) return ev;
     }
   }
 
@@ -113,17 +110,17 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
   private position(keys: KeySpace): void {
     if (this.epoch === this.source.epoch()) return;
     this.epoch = this.source.epoch();
-    if (this.lastKey === null) {
+    if (this.last === null) {
       if (this.fromRevision <= keys.compactRevision) throw this.compacted(keys);
       this.seq = keys.seqOfRevision(this.fromRevision);
     } else {
       // After a restore, events at or below the new compacted revision may be ones this watcher never saw.
-      if (this.lastRev <= keys.compactRevision) throw this.compacted(keys);
-      this.seq = keys.seqAfter(this.lastRev, this.lastKey);
+      if (this.last.rev <= keys.compactRevision) throw this.compacted(keys);
+      this.seq = keys.seqAfter(this.last.rev, this.last.key);
     }
   }
 
-  private compacted(keys: KeySpace, rev = this.lastKey === null ? this.fromRevision : this.lastRev): CompactedError {
+  private compacted(keys: KeySpace, rev = this.last?.rev ?? this.fromRevision): CompactedError {
     this.close();
     return new CompactedError(rev, keys.compactRevision);
   }
