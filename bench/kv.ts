@@ -3,6 +3,9 @@
  * message through the codec; MemoryStorage): puts/s and linearizable
  * gets/s with 256 concurrent clients (each its own KvClient and session),
  * and the rate at which a follower's watch delivers the put events.
+ * Each row also gives latency percentiles and the process CPU time per
+ * operation (the whole cluster runs in this one process, so CPU time per op
+ * is the figure that a busy shared machine disturbs least).
  * `npm run bench -- kv [--ms N] [--clients N]`
  */
 import { KvClient } from '../src/kv/client.js';
@@ -10,30 +13,50 @@ import { KvStateMachine } from '../src/kv/state-machine.js';
 import type { KvResult, WatchEvent } from '../src/kv/types.js';
 import { RaftNode } from '../src/raft/node.js';
 import { startCluster } from './_cluster.js';
+import { percentile } from './_load.js';
 import type { BenchRow } from './run.js';
 
 async function cluster(): Promise<{ nodes: RaftNode<KvResult>[]; leader: RaftNode<KvResult> }> {
   return startCluster(['n0', 'n1', 'n2'], () => new KvStateMachine());
 }
 
-/** Run `clients` loops of `op` for `ms`; returns operations per second. */
-async function loop(clients: number, ms: number, op: (client: number, i: number) => Promise<unknown>): Promise<number> {
+/** Throughput, latency percentiles (ms) and process CPU time per operation (µs) of one closed-loop run. */
+interface LoopResult {
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpuUs: number;
+}
+
+/** Run `clients` closed loops of `op` for `ms`. */
+async function loop(clients: number, ms: number, op: (client: number, i: number) => Promise<unknown>): Promise<LoopResult> {
   const end = performance.now() + ms;
-  let done = 0;
+  const latencies: number[] = [];
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
       for (let i = 0; performance.now() < end; i++) {
+        const t = performance.now();
         await op(c, i);
-        done++;
+        latencies.push(performance.now() - t);
       }
     }),
   );
-  return done / ((performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  latencies.sort((a, b) => a - b);
+  const n = Math.max(1, latencies.length);
+  return { rate: latencies.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpuUs: (cpu.user + cpu.system) / n };
+}
+
+/** A table row of a loop result. */
+function row(name: string, clients: number, r: LoopResult): BenchRow {
+  return { case: name, nodes: 3, clients, 'ops/s': Math.round(r.rate), 'p50 ms': r.p50.toFixed(2), 'p99 ms': r.p99.toFixed(2), 'CPU µs/op': r.cpuUs.toFixed(1) };
 }
 
 /** Count events a follower's watch delivers while `during` runs; returns events/s and how many arrived. */
-async function watchRate(follower: KvStateMachine, during: () => Promise<number>): Promise<{ rate: number; events: number; ops: number }> {
+async function watchRate(follower: KvStateMachine, during: () => Promise<LoopResult>): Promise<{ rate: number; events: number; ops: LoopResult }> {
   const w = follower.watch({ key: 'k/', prefix: true });
   let events = 0;
   let last = 0;
@@ -68,8 +91,8 @@ export async function run(args: string[]): Promise<BenchRow[]> {
   const gets = await loop(clients, ms, (c, i) => kvs[c]!.get(`k/${c}/${i % 100}`));
   await Promise.all(nodes.map((n) => n.stop()));
   return [
-    { case: 'put (64 B values)', nodes: 3, clients, 'ops/s': Math.round(puts.ops) },
-    { case: 'linearizable get (ReadIndex)', nodes: 3, clients, 'ops/s': Math.round(gets) },
+    row('put (64 B values)', clients, puts.ops),
+    row('linearizable get (ReadIndex)', clients, gets),
     { case: 'watch delivery on a follower', nodes: 3, clients, 'ops/s': Math.round(puts.rate), note: `${puts.events} events` },
   ];
 }

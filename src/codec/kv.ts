@@ -93,6 +93,10 @@ function encBody(b: CommandBody): unknown[] {
 
 /** Encode a command for `RaftNode.propose`. */
 export function encodeKvCommand(h: CommandHeader, body: CommandBody): Uint8Array {
+  if (body.type === 'put') {
+    const fast = encodePut(h, body.key, body.value, body.lease);
+    if (fast !== null) return fast;
+  }
   const b = encBody(body);
   const out: unknown[] = [KV_CODEC_VERSION, b[0], h.ts, h.session, h.seq, h.ack];
   for (let i = 1; i < b.length; i++) out.push(b[i]);
@@ -154,8 +158,210 @@ function decBody(tag: unknown, all: unknown[]): CommandBody {
 
 /** Decode and validate a command; throws `DecodeError` on anything malformed. */
 export function decodeKvCommand(data: Uint8Array): KvCommand {
+  return (data instanceof Uint8Array ? decodePut(data) : null) ?? decodeGeneric(data);
+}
+
+/**
+ * The msgpackr decoder alone, without the put fast path: the reference the
+ * fast path is tested against.
+ * @internal
+ */
+export function decodeGeneric(data: Uint8Array): KvCommand {
   const a = arr(decodeValue(data, MAX_VALUE_BYTES * 2), 'command', 64);
   if (a[0] !== KV_CODEC_VERSION) throw new DecodeError(`Unsupported KV command version ${String(a[0])}`);
   const header: CommandHeader = { ts: finite(a[2], 'ts'), session: uint(a[3], 'session'), seq: uint(a[4], 'seq'), ack: uint(a[5], 'ack') };
   return Object.assign(decBody(a[1], a), header);
+}
+
+// ---- the put fast path ------------------------------------------------------
+//
+// A put is the command a KV store applies most, and on every replica. Its
+// encoding stays the msgpack array above, byte for byte what msgpackr
+// writes (old logs and new ones read the same), but the common shape is
+// written and read here by hand: no intermediate arrays or objects, no
+// per-command buffer. Anything outside that shape (a non-ASCII key, an
+// unusual number encoding, a malformed frame) takes the generic path,
+// which alone decides what is an error, so both paths agree by construction.
+
+const PUT_ARRAY = 0x99; // fixarray of 9: version, tag, ts, session, seq, ack, key, value, lease
+const SLAB_BYTES = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabView = new DataView(slab.buffer);
+let slabAt = 0;
+
+function isUint(v: number): boolean {
+  return Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Bytes of a msgpack uint as msgpackr writes it (useRecords off); float64 above 32 bits. */
+function uintBytes(v: number): number {
+  if (v >>> 0 !== v) return 9;
+  return v < 0x80 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : 5;
+}
+
+function writeNum(b: Uint8Array, dv: DataView, at: number, v: number): number {
+  if (v >>> 0 !== v) {
+    b[at] = 0xcb;
+    dv.setFloat64(at + 1, v);
+    return at + 9;
+  }
+  if (v < 0x80) {
+    b[at] = v;
+    return at + 1;
+  }
+  if (v < 0x100) {
+    b[at] = 0xcc;
+    b[at + 1] = v;
+    return at + 2;
+  }
+  if (v < 0x10000) {
+    b[at] = 0xcd;
+    dv.setUint16(at + 1, v);
+    return at + 3;
+  }
+  b[at] = 0xce;
+  dv.setUint32(at + 1, v);
+  return at + 5;
+}
+
+/** A put in the generic layout, written by hand; null when the key is not plain ASCII (msgpackr then encodes it). */
+function encodePut(h: CommandHeader, key: string, value: Uint8Array, lease: number): Uint8Array | null {
+  const k = key.length;
+  if (k >= 0x10000 || value.byteLength > 0xffffffff) return null;
+  for (let i = 0; i < k; i++) if (key.charCodeAt(i) >= 0x80) return null;
+  const n = value.byteLength;
+  const size = 3 + uintBytes(h.ts) + uintBytes(h.session) + uintBytes(h.seq) + uintBytes(h.ack) + (k < 0x20 ? 1 : k < 0x100 ? 2 : 3) + k + (n < 0x100 ? 2 : n < 0x10000 ? 3 : 5) + n + uintBytes(lease);
+  // Only numbers this writes exactly as msgpackr would (uint32 as ints, the rest as float64); the generic path takes the others.
+  if (!Number.isFinite(h.ts) || (h.ts < 0 && h.ts >> 0 === h.ts)) return null;
+  if (!(isUint(h.session) && isUint(h.seq) && isUint(h.ack) && isUint(lease))) return null;
+  // Commands are carved out of a shared slab (as msgpackr does), so a small command costs no buffer of its own.
+  if (slabAt + size > slab.byteLength) {
+    slab = new Uint8Array(Math.max(SLAB_BYTES, size));
+    slabView = new DataView(slab.buffer);
+    slabAt = 0;
+  }
+  const b = slab;
+  const dv = slabView;
+  const start = slabAt;
+  let at = start;
+  b[at++] = PUT_ARRAY;
+  b[at++] = KV_CODEC_VERSION;
+  b[at++] = KvTag.Put;
+  at = writeNum(b, dv, at, h.ts);
+  at = writeNum(b, dv, at, h.session);
+  at = writeNum(b, dv, at, h.seq);
+  at = writeNum(b, dv, at, h.ack);
+  if (k < 0x20) b[at++] = 0xa0 | k;
+  else if (k < 0x100) {
+    b[at++] = 0xd9;
+    b[at++] = k;
+  } else {
+    b[at++] = 0xda;
+    dv.setUint16(at, k);
+    at += 2;
+  }
+  for (let i = 0; i < k; i++) b[at++] = key.charCodeAt(i);
+  if (n < 0x100) {
+    b[at++] = 0xc4;
+    b[at++] = n;
+  } else if (n < 0x10000) {
+    b[at++] = 0xc5;
+    dv.setUint16(at, n);
+    at += 2;
+  } else {
+    b[at++] = 0xc6;
+    dv.setUint32(at, n);
+    at += 4;
+  }
+  b.set(value, at);
+  at = writeNum(b, dv, at + n, lease);
+  slabAt = at;
+  return b.subarray(start, at);
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Reading position of {@link decodePut}; -1 once the frame is outside the fast shape. */
+let pos = 0;
+
+/** A msgpack number at `pos` in the encodings {@link writeNum} uses, or NaN (outside the fast shape). */
+function readNum(d: Uint8Array): number {
+  if (pos >= d.length) return NaN;
+  const t = d[pos]!;
+  if (t < 0x80) {
+    pos += 1;
+    return t;
+  }
+  let v: number;
+  switch (t) {
+    case 0xcc: v = d[pos + 1]!; pos += 2; break;
+    case 0xcd: v = (d[pos + 1]! << 8) | d[pos + 2]!; pos += 3; break;
+    case 0xce: v = d[pos + 1]! * 0x1000000 + ((d[pos + 2]! << 16) | (d[pos + 3]! << 8) | d[pos + 4]!); pos += 5; break;
+    case 0xcb: {
+      if (pos + 9 > d.length) return NaN;
+      // Big-endian float64 through a scratch buffer (no DataView per command).
+      for (let i = 0; i < 8; i++) f64Bytes[LITTLE_ENDIAN ? 7 - i : i] = d[pos + 1 + i]!;
+      v = f64[0]!;
+      pos += 9;
+      break;
+    }
+    default: return NaN;
+  }
+  return pos > d.length ? NaN : v;
+}
+
+/** A uint field: a non-negative safe integer, else NaN. */
+function readUint(d: Uint8Array): number {
+  const v = readNum(d);
+  return Number.isSafeInteger(v) && v >= 0 ? v : NaN;
+}
+
+/** Decode a put of the fast shape, or null (the generic path decides: another command, or an error). */
+function decodePut(d: Uint8Array): KvCommand | null {
+  if (d.length < 8 || d[0] !== PUT_ARRAY || d[1] !== KV_CODEC_VERSION || d[2] !== KvTag.Put || d.byteLength > MAX_VALUE_BYTES * 2) return null;
+  pos = 3;
+  const ts = readNum(d);
+  const session = readUint(d);
+  const seq = readUint(d);
+  const ack = readUint(d);
+  if (!Number.isFinite(ts) || Number.isNaN(session + seq + ack) || pos >= d.length) return null;
+  let k: number;
+  const t = d[pos]!;
+  if ((t & 0xe0) === 0xa0) {
+    k = t & 0x1f;
+    pos += 1;
+  } else if (t === 0xd9) {
+    k = d[pos + 1] ?? 0;
+    pos += 2;
+  } else if (t === 0xda) {
+    k = ((d[pos + 1] ?? 0) << 8) | (d[pos + 2] ?? 0);
+    pos += 3;
+  } else return null;
+  if (k > MAX_KEY_CHARS || pos + k > d.length) return null;
+  for (let i = pos; i < pos + k; i++) if (d[i]! >= 0x80) return null;
+  // ASCII: one char per byte, built in one call (not char by char).
+  const key = String.fromCharCode.apply(null, d.subarray(pos, pos + k) as unknown as number[]);
+  pos += k;
+  if (pos >= d.length) return null;
+  const bt = d[pos]!;
+  let n: number;
+  if (bt === 0xc4) {
+    n = d[pos + 1] ?? 0;
+    pos += 2;
+  } else if (bt === 0xc5) {
+    n = ((d[pos + 1] ?? 0) << 8) | (d[pos + 2] ?? 0);
+    pos += 3;
+  } else if (bt === 0xc6 && pos + 5 <= d.length) {
+    n = new DataView(d.buffer, d.byteOffset + pos + 1, 4).getUint32(0);
+    pos += 5;
+  } else return null;
+  if (n > MAX_VALUE_BYTES || pos + n > d.length) return null;
+  // A plain Uint8Array view, as the generic path yields (never a Node Buffer).
+  const value = new Uint8Array(d.buffer, d.byteOffset + pos, n);
+  pos += n;
+  const lease = readUint(d);
+  if (Number.isNaN(lease) || pos !== d.length) return null;
+  return { type: 'put', key, value, lease, ts, session, seq, ack };
 }

@@ -20,12 +20,12 @@ export interface ReadOptions {
   readonly consistency?: 'linearizable' | 'stale';
 }
 
-/** One session's numbering: `low` is the lowest sequence number still in flight. */
+/** One session's numbering. */
 interface SessionState {
   readonly id: number;
   seq: number;
-  low: number;
-  readonly inflight: Set<number>;
+  /** Sequence numbers in flight, ascending (each new one is the largest yet): a short array, no hashing per write. */
+  readonly inflight: number[];
 }
 
 type Ok<T extends KvResult['kind']> = Extract<KvResult, { kind: T }>;
@@ -71,8 +71,14 @@ export class KvClient {
   // ---- writes ---------------------------------------------------------------
 
   /** Set a key; resolves with the new revision and the previous value. */
-  async put(key: string, value: Uint8Array | string, options: { readonly lease?: number } = {}): Promise<PutResult> {
-    const body: CommandBody = { type: 'put', key: this.check.key(key), value: this.check.value(value), lease: this.check.uint(options.lease ?? 0, 'lease') };
+  put(key: string, value: Uint8Array | string, options: { readonly lease?: number } = {}): Promise<PutResult> {
+    // Not async: one promise less per put; invalid input still rejects rather than throws.
+    let body: CommandBody;
+    try {
+      body = { type: 'put', key: this.check.key(key), value: this.check.value(value), lease: this.check.uint(options.lease ?? 0, 'lease') };
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     return this.write(body, 'put');
   }
 
@@ -223,7 +229,7 @@ export class KvClient {
   /** Propose one command under one (session, seq), retrying across leader changes until the deadline. */
   private async proposeInSession(body: CommandBody, s: SessionState | null, deadline: number): Promise<Exclude<KvResult, ErrorResult> | (ErrorResult & { fresh: boolean })> {
     const seq = s === null ? 0 : ++s.seq;
-    s?.inflight.add(seq);
+    s?.inflight.push(seq);
     let maybeApplied = false;
     try {
       for (;;) {
@@ -237,7 +243,7 @@ export class KvClient {
         }
       }
     } finally {
-      s?.inflight.delete(seq);
+      if (s !== null) settled(s, seq);
     }
   }
 
@@ -262,7 +268,7 @@ export class KvClient {
       try {
         const r = await this.proposeInSession({ type: 'sessionOpen' }, null, deadline);
         if (r.kind !== 'session') throw r.kind === 'error' ? errorFromResult(r) : new QuorumkitError('DECODE', `Expected a session result, got ${r.kind}`);
-        this.session = { id: r.id, seq: 0, low: 1, inflight: new Set() };
+        this.session = { id: r.id, seq: 0, inflight: [] };
         return this.session;
       } finally {
         this.opening = null;
@@ -272,8 +278,14 @@ export class KvClient {
   }
 }
 
-/** The lowest sequence number still in flight: every one below it was answered. */
+/** The lowest sequence number still in flight (or the next one): every one below it was answered. */
 function lowest(s: SessionState): number {
-  while (s.low <= s.seq && !s.inflight.has(s.low)) s.low++;
-  return s.low;
+  return s.inflight[0] ?? s.seq + 1;
+}
+
+/** `seq` was answered: drop it from the in-flight list. */
+function settled(s: SessionState, seq: number): void {
+  const i = s.inflight[0] === seq ? 0 : s.inflight.indexOf(seq);
+  if (i === 0) s.inflight.shift();
+  else if (i > 0) s.inflight.splice(i, 1);
 }

@@ -11,7 +11,7 @@ import { arr, bytes, fail, finite, str, uint } from '../codec/validate.js';
 import { MAX_KEY_CHARS, MAX_VALUE_BYTES } from '../codec/kv.js';
 import { DecodeError } from '../errors.js';
 import type { Lease, LeaseTable } from './leases.js';
-import type { Session, SessionTable } from './sessions.js';
+import { SessionResults, type Session, type SessionTable } from './sessions.js';
 import type { KeySpace, Version } from './store.js';
 import type { KeyValue } from './types.js';
 
@@ -110,7 +110,7 @@ function decLease(v: unknown, i: number): Lease {
 
 function decSession(v: unknown, i: number): Session {
   const a = arr(v, `sessions[${i}]`, 4);
-  const results = new Map<number, unknown>();
+  const results = new SessionResults();
   for (const r of arr(a[3], `sessions[${i}].results`)) {
     const p = arr(r, 'session result', 2);
     const res = p[1] as { kind?: unknown } | null;

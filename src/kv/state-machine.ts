@@ -14,7 +14,7 @@ import { resolveKvStateMachineOptions, type KvStateMachineOptions, type Resolved
 import { SessionTable } from './sessions.js';
 import { readSnapshotChunks, writeSnapshotChunks, snapshotToBytes, snapshotFromBytes, type SnapshotState } from './snapshot.js';
 import { KeySpace } from './store.js';
-import { branchProblem, comparesHold, isReserved, txnProblem, visibleTo } from './txn.js';
+import { branchProblem, comparesHold, isReserved, putProblem, txnProblem, visibleTo } from './txn.js';
 import type { DeleteResult, ErrorResult, KeySelector, KeyValue, KvErrorCode, KvResult, PutResult, RangeResult, TxnOp, TxnResult } from './types.js';
 import { Watcher, type WatchOptions } from './watch.js';
 
@@ -164,21 +164,28 @@ export class KvStateMachine implements StateMachine<KvResult> {
     this.applied = Math.max(this.applied, meta.index);
     this.keys.commitEvents();
     this.autoCompact();
-    for (const fn of [...this.listeners]) fn();
+    this.notify();
     return r;
+  }
+
+  /** Wake every watcher (over a copy when there are several: a listener may unsubscribe others). */
+  private notify(): void {
+    if (this.listeners.size === 0) return;
+    if (this.listeners.size === 1) for (const fn of this.listeners) fn();
+    else for (const fn of [...this.listeners]) fn();
   }
 
   private applyInSession(cmd: KvCommand, index: number): KvResult {
     if (cmd.session === 0 || cmd.type === 'sessionOpen') return this.safeExec(cmd, index);
-    const c = this.sessions.check(cmd.session, cmd.seq, cmd.ack, this.time);
-    switch (c.kind) {
-      case 'duplicate': return c.result as KvResult;
+    switch (this.sessions.check(cmd.session, cmd.seq, cmd.ack, this.time)) {
+      case 'duplicate': return this.sessions.duplicate as KvResult;
       case 'unknown': return this.error('SESSION_EXPIRED', `session ${cmd.session} does not exist or expired`);
       case 'acknowledged': return this.error('INVALID_INPUT', `sequence number ${cmd.seq} was already acknowledged`);
       case 'full': return this.error('INVALID_INPUT', `session ${cmd.session} has too many unacknowledged commands`);
       case 'new': {
+        const session = this.sessions.current!;
         const r = this.safeExec(cmd, index);
-        if (cmd.type !== 'sessionClose') c.session.results.set(cmd.seq, r);
+        if (cmd.type !== 'sessionClose') session.results.set(cmd.seq, r);
         return r;
       }
     }
@@ -194,7 +201,7 @@ export class KvStateMachine implements StateMachine<KvResult> {
 
   private exec(cmd: KvCommand, index: number): KvResult {
     switch (cmd.type) {
-      case 'put': return this.execOps([{ type: 'put', key: cmd.key, value: cmd.value, lease: cmd.lease }], index)[0] as PutResult | ErrorResult;
+      case 'put': return this.execPut(cmd.key, cmd.value, cmd.lease, index);
       case 'delete': return this.execOps([{ type: 'delete', ...cmd.sel }], index)[0] as DeleteResult | ErrorResult;
       case 'txn': return this.execTxn(cmd, index);
       case 'compact': return this.execCompact(cmd.revision);
@@ -214,9 +221,18 @@ export class KvStateMachine implements StateMachine<KvResult> {
     }
   }
 
+  /** A plain put: the checks of a one-put branch (see `branchProblem`), without building one. */
+  private execPut(key: string, value: Uint8Array, lease: number, index: number): PutResult | ErrorResult {
+    const problem = putProblem(key, lease, this.leaseExists);
+    if (problem !== null) return this.error('INVALID_INPUT', problem);
+    return this.putKey(key, value, lease, index);
+  }
+
+  private readonly leaseExists = (id: number): boolean => this.leases.get(id) !== undefined;
+
   /** Run validated-or-not ops as one write; an invalid batch writes nothing and yields one error result. */
   private execOps(ops: readonly TxnOp[], index: number): (PutResult | DeleteResult | RangeResult | ErrorResult)[] {
-    const problem = branchProblem(ops, (id) => this.leases.get(id) !== undefined);
+    const problem = branchProblem(ops, this.leaseExists);
     if (problem !== null) return [this.error('INVALID_INPUT', problem)];
     const out: (PutResult | DeleteResult | RangeResult)[] = [];
     for (const op of ops) {
@@ -247,7 +263,7 @@ export class KvStateMachine implements StateMachine<KvResult> {
   }
 
   private execTxn(cmd: KvCommand & { type: 'txn' }, index: number): TxnResult | ErrorResult {
-    const problem = txnProblem(cmd, (id) => this.leases.get(id) !== undefined);
+    const problem = txnProblem(cmd, this.leaseExists);
     if (problem !== null) return this.error('INVALID_INPUT', problem);
     const succeeded = comparesHold(this.keys, cmd.compare);
     const results = this.execOps(succeeded ? cmd.success : cmd.failure, index) as TxnResult['results'][number][];
@@ -307,9 +323,8 @@ export class KvStateMachine implements StateMachine<KvResult> {
   private autoCompact(): void {
     const max = this.o.maxHistoryEvents;
     if (max === 0 || this.keys.eventCount <= max + (max >> 2)) return;
-    const seq = this.keys.eventsEnd - max - 1;
-    const ev = this.keys.eventAt(seq);
-    if (ev !== undefined) this.keys.compact(ev.revision);
+    const rev = this.keys.eventRevision(this.keys.eventsEnd - max - 1);
+    if (rev !== undefined) this.keys.compact(rev);
   }
 
   private error(code: KvErrorCode, message: string): ErrorResult {
@@ -350,7 +365,7 @@ export class KvStateMachine implements StateMachine<KvResult> {
     this.time = s.time;
     this.applied = s.applied;
     this.restores++;
-    for (const fn of [...this.listeners]) fn();
+    this.notify();
   }
 }
 

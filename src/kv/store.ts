@@ -19,10 +19,6 @@ export function selects(sel: KeySelector, k: string): boolean {
   return k >= sel.key && k < sel.end;
 }
 
-function byKey(a: WatchEvent, b: WatchEvent): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-
 /** First position in sorted `a` whose item is >= `k`. */
 function lowerBound(a: readonly string[], k: string): number {
   let lo = 0;
@@ -47,10 +43,19 @@ export class KeySpace {
   /** Keys created since the last sort, unsorted (a put never pays for ordering; the next scan merges them). */
   private added: string[] = [];
   private readonly hist = new Map<string, Version[]>();
-  private events: WatchEvent[] = [];
-  /** Events of the write in progress; appended in key order by {@link KeySpace.commitEvents}. */
-  private pending: WatchEvent[] = [];
-  /** Absolute sequence number of `events[0]`. */
+  /**
+   * The event log, as parallel columns (a put allocates no event object; a
+   * {@link WatchEvent} is built when a watcher reads one). Slots below
+   * `head` are compacted away, slots from `done` on belong to the write in
+   * progress (put in key order by {@link KeySpace.commitEvents}).
+   */
+  private evRev: number[] = [];
+  private evKey: string[] = [];
+  private evKv: (KeyValue | null)[] = [];
+  private evPrev: (KeyValue | null)[] = [];
+  private head = 0;
+  private done = 0;
+  /** Absolute sequence number of slot `head`. */
   private eventsBase = 0;
   /** Revision of the last write. */
   revision = 0;
@@ -137,6 +142,8 @@ export class KeySpace {
       this.added.push(key);
     }
     const prev = h.length === 0 ? null : h[h.length - 1]!.kv;
+    // The key string the history already holds: the command's copy then dies young instead of living on in history and log.
+    if (prev !== null) key = prev.key;
     const kv: KeyValue = {
       key,
       value,
@@ -146,7 +153,7 @@ export class KeySpace {
       lease,
     };
     this.record(h, { rev, kv }, prev === null);
-    this.pending.push({ type: 'put', revision: rev, key, kv, prev });
+    this.logEvent(rev, key, kv, prev);
     return prev;
   }
 
@@ -157,7 +164,7 @@ export class KeySpace {
     if (h === undefined || prev === null) return null;
     this.record(h, { rev, kv: null }, false);
     this.liveCount--;
-    this.pending.push({ type: 'delete', revision: rev, key, kv: null, prev });
+    this.logEvent(rev, key, null, prev);
     return prev;
   }
 
@@ -170,40 +177,72 @@ export class KeySpace {
     this.revision = Math.max(this.revision, v.rev);
   }
 
-  /** Append the events of the write just done, ordered by key (one revision, one event per key). */
+  private logEvent(rev: number, key: string, kv: KeyValue | null, prev: KeyValue | null): void {
+    this.evRev.push(rev);
+    this.evKey.push(key);
+    this.evKv.push(kv);
+    this.evPrev.push(prev);
+  }
+
+  /** Make the events of the write just done visible, ordered by key (one revision, one event per key). */
   commitEvents(): void {
-    if (this.pending.length === 0) return;
-    if (this.pending.length > 1) this.pending.sort(byKey);
-    for (const e of this.pending) this.events.push(e);
-    this.pending = [];
+    const from = this.done;
+    const to = this.evKey.length;
+    if (to - from > 1) this.sortSlots(from, to);
+    this.done = to;
+  }
+
+  /** Stable sort of log slots [from, to) by key. */
+  private sortSlots(from: number, to: number): void {
+    const idx: number[] = [];
+    for (let i = from; i < to; i++) idx.push(i);
+    idx.sort((x, y) => (this.evKey[x]! < this.evKey[y]! ? -1 : this.evKey[x]! > this.evKey[y]! ? 1 : x - y));
+    const cols = [this.evRev, this.evKey, this.evKv, this.evPrev] as unknown[][];
+    for (const col of cols) {
+      const copy = idx.map((i) => col[i]);
+      for (let i = from; i < to; i++) col[i] = copy[i - from];
+    }
   }
 
   /** Sequence number of the first event after position (`rev`, `key`) in (revision, key) order. */
   seqAfter(rev: number, key: string): number {
-    let lo = 0;
-    let hi = this.events.length;
+    let lo = this.head;
+    let hi = this.done;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const e = this.events[mid]!;
-      if (e.revision < rev || (e.revision === rev && e.key <= key)) lo = mid + 1;
+      const r = this.evRev[mid]!;
+      if (r < rev || (r === rev && this.evKey[mid]! <= key)) lo = mid + 1;
       else hi = mid;
     }
-    return this.eventsBase + lo;
+    return this.eventsBase + lo - this.head;
   }
 
   /** Forget history at or below `rev`, keeping each key's version as of `rev`. */
   compact(rev: number): void {
     if (rev <= this.compactRevision) return;
     this.compactRevision = rev;
-    let drop = 0;
-    while (drop < this.events.length && this.events[drop]!.revision <= rev) drop++;
+    let end = this.head;
+    while (end < this.done && this.evRev[end]! <= rev) end++;
     const touched = new Set<string>();
-    for (let i = 0; i < drop; i++) touched.add(this.events[i]!.key);
-    this.events = this.events.slice(drop);
-    this.eventsBase += drop;
+    for (let i = this.head; i < end; i++) touched.add(this.evKey[i]!);
+    this.eventsBase += end - this.head;
+    this.head = end;
+    // Drop the dead prefix once it is at least half the log: each slot is moved at most once on average.
+    if (this.head * 2 >= this.evKey.length) this.dropHead();
     let removedKeys = false;
     for (const k of touched) removedKeys = this.pruneKey(k, rev) || removedKeys;
     if (removedKeys) this.keys = this.sorted().filter((k) => this.hist.has(k));
+  }
+
+  private dropHead(): void {
+    const n = this.head;
+    if (n === 0) return;
+    this.evRev = this.evRev.slice(n);
+    this.evKey = this.evKey.slice(n);
+    this.evKv = this.evKv.slice(n);
+    this.evPrev = this.evPrev.slice(n);
+    this.head = 0;
+    this.done -= n;
   }
 
   /** Prune one key's history; returns whether the key is gone entirely. */
@@ -212,46 +251,68 @@ export class KeySpace {
     let base = -1;
     for (let i = 0; i < h.length; i++) if (h[i]!.rev <= rev) base = i;
     if (base < 0) return false;
-    const keepBase = h[base]!.kv !== null;
-    const next = h.slice(keepBase ? base : base + 1);
-    if (next.length === 0) {
+    const drop = h[base]!.kv !== null ? base : base + 1;
+    if (drop === h.length) {
       this.hist.delete(k);
       return true;
     }
-    this.hist.set(k, next);
+    // In place: the history array stays the one in the map (no new array per touched key).
+    if (drop === 1) h.shift();
+    else if (drop > 1) h.splice(0, drop);
     return false;
   }
 
   /** Number of events kept. */
   get eventCount(): number {
-    return this.events.length;
+    return this.done - this.head;
   }
 
   /** Absolute sequence number one past the last event. */
   get eventsEnd(): number {
-    return this.eventsBase + this.events.length;
+    return this.eventsBase + this.done - this.head;
   }
 
   /** Revision of the oldest kept event, or null. */
   oldestEventRevision(): number | null {
-    return this.events[0]?.revision ?? null;
+    return this.head < this.done ? this.evRev[this.head]! : null;
   }
 
   /** Sequence number of the first event with revision >= `rev` (caller checks compaction). */
   seqOfRevision(rev: number): number {
-    let lo = 0;
-    let hi = this.events.length;
+    let lo = this.head;
+    let hi = this.done;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.events[mid]!.revision < rev) lo = mid + 1;
+      if (this.evRev[mid]! < rev) lo = mid + 1;
       else hi = mid;
     }
-    return this.eventsBase + lo;
+    return this.eventsBase + lo - this.head;
   }
 
   /** The event with absolute sequence `seq`, or undefined if it is compacted or not yet written. */
   eventAt(seq: number): WatchEvent | undefined {
-    return this.events[seq - this.eventsBase];
+    const i = this.slot(seq);
+    if (i < 0) return undefined;
+    const kv = this.evKv[i]!;
+    return { type: kv === null ? 'delete' : 'put', revision: this.evRev[i]!, key: this.evKey[i]!, kv, prev: this.evPrev[i]! };
+  }
+
+  /** Revision of the event with absolute sequence `seq`, or undefined (as {@link KeySpace.eventAt}, without building the event). */
+  eventRevision(seq: number): number | undefined {
+    const i = this.slot(seq);
+    return i < 0 ? undefined : this.evRev[i];
+  }
+
+  /** Key of the event with absolute sequence `seq`, or undefined. */
+  eventKey(seq: number): string | undefined {
+    const i = this.slot(seq);
+    return i < 0 ? undefined : this.evKey[i];
+  }
+
+  /** Log slot of absolute sequence `seq`, or -1 if it is compacted or not committed. */
+  private slot(seq: number): number {
+    const i = seq - this.eventsBase + this.head;
+    return i >= this.head && i < this.done && Number.isInteger(i) ? i : -1;
   }
 
   /** Sequence number of the first kept event. */
@@ -270,7 +331,7 @@ export class KeySpace {
     this.added = [];
     this.hist.clear();
     this.liveCount = 0;
-    const events: WatchEvent[] = [];
+    const events: { rev: number; key: string; kv: KeyValue | null; prev: KeyValue | null }[] = [];
     for (const [k, h] of entries) {
       this.keys.push(k);
       this.hist.set(k, h);
@@ -278,14 +339,17 @@ export class KeySpace {
       for (let i = 0; i < h.length; i++) {
         const v = h[i]!;
         if (v.rev <= compactRevision) continue;
-        const prev = h[i - 1]?.kv ?? null;
-        events.push(v.kv === null ? { type: 'delete', revision: v.rev, key: k, kv: null, prev } : { type: 'put', revision: v.rev, key: k, kv: v.kv, prev });
+        events.push({ rev: v.rev, key: k, kv: v.kv, prev: h[i - 1]?.kv ?? null });
       }
     }
     // Within a revision, events are ordered by key, as when they were written.
-    events.sort((a, b) => a.revision - b.revision || byKey(a, b));
-    this.events = events;
-    this.pending = [];
+    events.sort((a, b) => a.rev - b.rev || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.evRev = events.map((e) => e.rev);
+    this.evKey = events.map((e) => e.key);
+    this.evKv = events.map((e) => e.kv);
+    this.evPrev = events.map((e) => e.prev);
+    this.head = 0;
+    this.done = events.length;
     this.eventsBase = 0;
     this.revision = revision;
     this.compactRevision = compactRevision;

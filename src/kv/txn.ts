@@ -64,6 +64,17 @@ function overlaps(a: KeySelector, b: KeySelector): boolean {
   return selects(a, b.key) || selects(b, a.key);
 }
 
+function reservedProblem(key: string): string {
+  return `key ${JSON.stringify(key)} is reserved`;
+}
+
+/** Why a put of `key` under `lease` (0: none) cannot run, or null: a reserved key, or a lease that does not exist. */
+export function putProblem(key: string, lease: number, leaseExists: (id: number) => boolean): string | null {
+  if (isReserved(key)) return reservedProblem(key);
+  if (lease !== 0 && !leaseExists(lease)) return `lease ${lease} not found`;
+  return null;
+}
+
 /**
  * Why a branch cannot run, or null if it can: a write to a reserved key, a
  * lease that does not exist, or two writes to overlapping keys (one
@@ -74,8 +85,8 @@ export function branchProblem(ops: readonly TxnOp[], leaseExists: (id: number) =
   for (const op of ops) {
     const w = writeSelector(op);
     if (w === null) continue;
-    if (isReserved(w.key)) return `key ${JSON.stringify(w.key)} is reserved`;
-    if (op.type === 'put' && (op.lease ?? 0) !== 0 && !leaseExists(op.lease!)) return `lease ${op.lease} not found`;
+    const own = op.type === 'put' ? putProblem(op.key, op.lease ?? 0, leaseExists) : isReserved(w.key) ? reservedProblem(w.key) : null;
+    if (own !== null) return own;
     if (writes.some((x) => overlaps(x, w))) return `two writes to overlapping keys at ${JSON.stringify(w.key)}`;
     writes.push(w);
   }

@@ -38,7 +38,9 @@ export interface WatchSource {
 export class Watcher implements AsyncIterableIterator<WatchEvent> {
   private seq = -1;
   private epoch = -1;
-  private last: { rev: number; key: string } | null = null;
+  /** Position (revision, key) of the last event passed over; `lastKey` null before the first. */
+  private lastRev = 0;
+  private lastKey: string | null = null;
   private closed = false;
   private wake: (() => void) | null = null;
   private readonly unsubscribe: () => void;
@@ -98,11 +100,12 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
     this.position(keys);
     for (;;) {
       if (this.seq < keys.firstSeq) throw this.compacted(keys);
-      const ev = keys.eventAt(this.seq);
-      if (ev === undefined) return undefined;
-      this.seq++;
-      this.last = { rev: ev.revision, key: ev.key };
-      if (selects(this.sel, ev.key) && visibleTo(this.sel, ev.key)) return ev;
+      const key = keys.eventKey(this.seq);
+      if (key === undefined) return undefined;
+      const seq = this.seq++;
+      this.lastRev = keys.eventRevision(seq)!;
+      this.lastKey = key;
+      if (selects(this.sel, key) && visibleTo(this.sel, key)) return keys.eventAt(seq);
     }
   }
 
@@ -110,17 +113,17 @@ export class Watcher implements AsyncIterableIterator<WatchEvent> {
   private position(keys: KeySpace): void {
     if (this.epoch === this.source.epoch()) return;
     this.epoch = this.source.epoch();
-    if (this.last === null) {
+    if (this.lastKey === null) {
       if (this.fromRevision <= keys.compactRevision) throw this.compacted(keys);
       this.seq = keys.seqOfRevision(this.fromRevision);
     } else {
       // After a restore, events at or below the new compacted revision may be ones this watcher never saw.
-      if (this.last.rev <= keys.compactRevision) throw this.compacted(keys);
-      this.seq = keys.seqAfter(this.last.rev, this.last.key);
+      if (this.lastRev <= keys.compactRevision) throw this.compacted(keys);
+      this.seq = keys.seqAfter(this.lastRev, this.lastKey);
     }
   }
 
-  private compacted(keys: KeySpace, rev = this.last?.rev ?? this.fromRevision): CompactedError {
+  private compacted(keys: KeySpace, rev = this.lastKey === null ? this.fromRevision : this.lastRev): CompactedError {
     this.close();
     return new CompactedError(rev, keys.compactRevision);
   }

@@ -639,6 +639,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
     const sm = this.o.stateMachine;
+    const dropped = (): Error => new ProposalDroppedError('Another entry was committed at this index; the proposal was not applied');
     let bytes = 0;
     for (const e of entries) {
       if (e.index <= this.lastApplied) continue;
@@ -654,7 +655,7 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
       }
       this.lastApplied = e.index;
       this.appliedTerm = e.term;
-      this.proposals.settle(e, this.origin, result as R, () => new ProposalDroppedError('Another entry was committed at this index; the proposal was not applied'));
+      this.proposals.settle(e, this.origin, result as R, dropped);
     }
     this.reads.applied(this.lastApplied);
     this.emit('applied', this.lastApplied);

@@ -101,7 +101,7 @@ export const MUTANTS = {
 export const KV_MUTANTS = {
   ignoreSessionDedupe: {
     name: 'ignore-session-dedupe', file: 'kv/state-machine.ts',
-    find: "case 'duplicate': return c.result as KvResult;", replace: "case 'duplicate': return this.safeExec(cmd, index);",
+    find: "case 'duplicate': return this.sessions.duplicate as KvResult;", replace: "case 'duplicate': return this.safeExec(cmd, index);",
   },
   snapshotForgetsSessions: {
     name: 'snapshot-forgets-sessions', file: 'kv/snapshot.ts',
