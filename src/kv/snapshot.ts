@@ -12,7 +12,7 @@ import { MAX_KEY_CHARS, MAX_VALUE_BYTES } from '../codec/kv.js';
 import { DecodeError } from '../errors.js';
 import type { Lease, LeaseTable } from './leases.js';
 import { SessionResults, type Session, type SessionTable } from './sessions.js';
-import type { KeySpace, Version } from './store.js';
+import type { KeySpace, KeyView, Version } from './store.js';
 import type { KeyValue } from './types.js';
 
 const SNAPSHOT_VERSION = 1;
@@ -42,39 +42,75 @@ function encKv(kv: KeyValue | null): unknown {
   return kv === null ? null : [kv.value, kv.createRevision, kv.modRevision, kv.version, kv.lease];
 }
 
-function header(s: SnapshotState): Uint8Array {
+function header(s: SnapshotState, view: KeyView): Uint8Array {
   const leases = s.leases.all().map((l) => [l.id, l.ttlMs, l.expiresAt, [...l.keys].sort()]);
   const sessions = s.sessions.all().map((x) => [x.id, x.lastActive, x.ackBelow, [...x.results]]);
-  return encodeValue([SNAPSHOT_VERSION, 'H', s.keys.revision, s.keys.compactRevision, s.time, s.applied, leases, sessions]);
+  return encodeValue([SNAPSHOT_VERSION, 'H', view.revision, view.compactRevision, s.time, s.applied, leases, sessions]);
+}
+
+/** Keys encoded (or decoded) between two yields to the event loop: a few milliseconds of work. */
+const KEYS_PER_TURN = 1000;
+
+/** Let the event loop run (timers, sockets: Raft heartbeats) between slices of a long snapshot job. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /**
- * Encode the state as chunks, all at the call (so later applies cannot leak
- * in, and nothing is copied first); the stream then hands them out.
+ * Encode the state as chunks. The header (leases, sessions) is encoded at
+ * the call and the key space captured there (a {@link KeyView}, O(1)); the
+ * keys are encoded as the stream is read, yielding to the event loop every
+ * {@link KEYS_PER_TURN} keys, so a large state never blocks the node for
+ * longer than an election timeout while later entries keep applying. Read
+ * the stream to its end or call its `return()`: until then the key space
+ * defers pruning compacted history.
  */
-export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number): AsyncIterable<Uint8Array> {
-  const chunks: Uint8Array[] = [header(s)];
-  let batch: unknown[] = [];
-  let size = 0;
-  let count = 0;
-  for (const [k, h] of s.keys.histories()) {
-    count++;
-    batch.push([k, h.map((v) => [v.rev, encKv(v.kv)])]);
-    size += k.length + 16;
-    for (const v of h) size += 32 + (v.kv?.value.byteLength ?? 0);
-    if (size >= chunkBytes) {
-      chunks.push(encodeValue([SNAPSHOT_VERSION, 'K', batch]));
-      batch = [];
-      size = 0;
-    }
+export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number): AsyncIterableIterator<Uint8Array> {
+  const view = s.keys.capture();
+  let head: Uint8Array;
+  try {
+    head = header(s, view);
+  } catch (e) {
+    view.release();
+    throw e;
   }
-  if (batch.length > 0) chunks.push(encodeValue([SNAPSHOT_VERSION, 'K', batch]));
-  chunks.push(encodeValue([SNAPSHOT_VERSION, 'E', count]));
+  const gen = keyChunks(head, view, chunkBytes);
   return {
-    async *[Symbol.asyncIterator]() {
-      yield* chunks;
+    next: () => gen.next(),
+    return: async () => {
+      view.release();
+      return gen.return(undefined);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
+}
+
+async function* keyChunks(head: Uint8Array, view: KeyView, chunkBytes: number): AsyncGenerator<Uint8Array, undefined> {
+  try {
+    yield head;
+    let batch: unknown[] = [];
+    let size = 0;
+    let count = 0;
+    for (const k of view.keys) {
+      if (++count % KEYS_PER_TURN === 0) await nextTurn();
+      const h = view.versions(k);
+      batch.push([k, h.map((v) => [v.rev, encKv(v.kv)])]);
+      size += k.length + 16;
+      for (const v of h) size += 32 + (v.kv?.value.byteLength ?? 0);
+      if (size >= chunkBytes) {
+        yield encodeValue([SNAPSHOT_VERSION, 'K', batch]);
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length > 0) yield encodeValue([SNAPSHOT_VERSION, 'K', batch]);
+    yield encodeValue([SNAPSHOT_VERSION, 'E', count]);
+    return undefined;
+  } finally {
+    view.release();
+  }
 }
 
 function decKv(key: string, v: unknown, f: string): KeyValue | null {
@@ -143,7 +179,10 @@ export async function readSnapshotChunks(chunks: AsyncIterable<Uint8Array> | Ite
       if (uint(frame(c, 'E')[2], 'count') !== histories.length) throw new DecodeError('Snapshot key count does not match');
       ended = true;
     } else {
-      for (const h of arr(frame(c, 'K')[2], 'keys')) histories.push(decHistory(h, 'key'));
+      for (const h of arr(frame(c, 'K')[2], 'keys')) {
+        histories.push(decHistory(h, 'key'));
+        if (histories.length % KEYS_PER_TURN === 0) await nextTurn();
+      }
     }
   }
   if (head === null || !ended) throw new DecodeError('Snapshot stream ended early');

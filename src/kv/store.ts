@@ -37,12 +37,34 @@ function versionAt(h: readonly Version[], rev: number): Version | undefined {
   return undefined;
 }
 
+/**
+ * A consistent read-only view of the key space as of one revision, for a
+ * snapshot written while later writes keep applying: later versions are
+ * above `revision` (readers skip them), and no history is pruned until
+ * {@link KeyView.release} (compaction only moves the compacted revision
+ * meanwhile).
+ */
+export interface KeyView {
+  /** Every key with a history at `revision`, sorted. */
+  readonly keys: readonly string[];
+  readonly revision: number;
+  readonly compactRevision: number;
+  /** The versions of `key` at or below `revision`, oldest first; valid until the next write (read it at once). */
+  versions(key: string): readonly Version[];
+  /** Let pruning resume; idempotent. */
+  release(): void;
+}
+
 export class KeySpace {
   /** Keys with a history, sorted; keys created since the last merge wait in `added`. */
   private keys: string[] = [];
   /** Keys created since the last sort, unsorted (a put never pays for ordering; the next scan merges them). */
   private added: string[] = [];
-  private readonly hist = new Map<string, Version[]>();
+  /** Replaced, never cleared, on load: a {@link KeyView} keeps reading the map it captured. */
+  private hist = new Map<string, Version[]>();
+  /** Open views: while any is, compaction defers its pruning to {@link KeySpace.pruneDeferred}. */
+  private pins = 0;
+  private deferredPrune = new Set<string>();
   /**
    * The event log, as parallel columns (a put allocates no event object; a
    * {@link WatchEvent} is built when a watcher reads one). Slots below
@@ -229,9 +251,53 @@ export class KeySpace {
     this.head = end;
     // Drop the dead prefix once it is at least half the log: each slot is moved at most once on average.
     if (this.head * 2 >= this.evKey.length) this.dropHead();
+    if (this.pins > 0) {
+      for (const k of touched) this.deferredPrune.add(k);
+      return;
+    }
+    this.pruneKeys(touched, rev);
+  }
+
+  /** Prune the histories of `keys` as of `rev`, dropping keys left with nothing. */
+  private pruneKeys(keys: Iterable<string>, rev: number): void {
     let removedKeys = false;
-    for (const k of touched) removedKeys = this.pruneKey(k, rev) || removedKeys;
+    for (const k of keys) removedKeys = this.pruneKey(k, rev) || removedKeys;
     if (removedKeys) this.keys = this.sorted().filter((k) => this.hist.has(k));
+  }
+
+  /**
+   * A view of the state as of now that later writes do not change (see
+   * {@link KeyView}); O(1) but for merging keys created since the last scan.
+   */
+  capture(): KeyView {
+    this.pins++;
+    const hist = this.hist;
+    const revision = this.revision;
+    let open = true;
+    return {
+      keys: this.sorted(),
+      revision,
+      compactRevision: this.compactRevision,
+      versions: (key) => {
+        const h = hist.get(key) ?? [];
+        let n = h.length;
+        while (n > 0 && h[n - 1]!.rev > revision) n--;
+        return n === h.length ? h : h.slice(0, n);
+      },
+      release: () => {
+        if (!open) return;
+        open = false;
+        if (--this.pins === 0) this.pruneDeferred();
+      },
+    };
+  }
+
+  /** Prune what compactions deferred while views were open. */
+  private pruneDeferred(): void {
+    if (this.deferredPrune.size === 0) return;
+    const keys = [...this.deferredPrune].filter((k) => this.hist.has(k));
+    this.deferredPrune.clear();
+    this.pruneKeys(keys, this.compactRevision);
   }
 
   private dropHead(): void {
@@ -329,7 +395,8 @@ export class KeySpace {
   load(entries: Iterable<[string, Version[]]>, revision: number, compactRevision: number): void {
     this.keys = [];
     this.added = [];
-    this.hist.clear();
+    this.hist = new Map();
+    this.deferredPrune.clear();
     this.liveCount = 0;
     const events: { rev: number; key: string; kv: KeyValue | null; prev: KeyValue | null }[] = [];
     for (const [k, h] of entries) {
