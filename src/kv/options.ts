@@ -22,13 +22,23 @@ export interface KvStateMachineOptions {
   maxLeaseTtlMs?: number;
   /** Extensions that own a reserved key space (the membership table is one). @default [] */
   extensions?: readonly KvExtension[];
+  /**
+   * Keys a snapshot encodes (or a restore decodes) before it lets the event
+   * loop run: a large state then never blocks the node past an election
+   * timeout. Does not change what `apply` does, so replicas may differ.
+   * @default 1000
+   */
+  snapshotKeysPerTurn?: number;
+  /** The clock whose timers those yields wait on (the simulator passes its virtual clock). @default realClock() */
+  clock?: Clock;
 }
 
 /** Defaults of {@link KvStateMachineOptions}. */
-export const KV_STATE_MACHINE_DEFAULTS: Readonly<Required<Pick<KvStateMachineOptions, 'sessionTtlMs' | 'maxHistoryEvents' | 'maxLeaseTtlMs'>>> = Object.freeze({
+export const KV_STATE_MACHINE_DEFAULTS: Readonly<Required<Pick<KvStateMachineOptions, 'sessionTtlMs' | 'maxHistoryEvents' | 'maxLeaseTtlMs' | 'snapshotKeysPerTurn'>>> = Object.freeze({
   sessionTtlMs: 300_000,
   maxHistoryEvents: 10_000,
   maxLeaseTtlMs: 86_400_000,
+  snapshotKeysPerTurn: 1000,
 });
 
 /** Resolved state machine options. */
@@ -37,6 +47,8 @@ export interface ResolvedKvStateMachineOptions {
   readonly maxHistoryEvents: number;
   readonly maxLeaseTtlMs: number;
   readonly extensions: ReadonlyMap<string, KvExtension>;
+  readonly snapshotKeysPerTurn: number;
+  readonly clock: Clock;
 }
 
 function positiveInt(name: string, v: unknown, allowZero = false): number {
@@ -60,6 +72,8 @@ export function resolveKvStateMachineOptions(o: KvStateMachineOptions = {}): Res
     maxHistoryEvents: positiveInt('maxHistoryEvents', o.maxHistoryEvents ?? d.maxHistoryEvents, true),
     maxLeaseTtlMs: positiveInt('maxLeaseTtlMs', o.maxLeaseTtlMs ?? d.maxLeaseTtlMs),
     extensions,
+    snapshotKeysPerTurn: positiveInt('snapshotKeysPerTurn', o.snapshotKeysPerTurn ?? d.snapshotKeysPerTurn),
+    clock: o.clock ?? realClock(),
   };
 }
 

@@ -9,6 +9,7 @@
 import { decodeValue, encodeValue } from '../codec/msgpack.js';
 import { arr, bytes, fail, finite, str, uint } from '../codec/validate.js';
 import { MAX_KEY_CHARS, MAX_VALUE_BYTES } from '../codec/kv.js';
+import type { Clock } from '../clock.js';
 import { DecodeError } from '../errors.js';
 import type { Lease, LeaseTable } from './leases.js';
 import { SessionResults, type Session, type SessionTable } from './sessions.js';
@@ -48,24 +49,31 @@ function header(s: SnapshotState, view: KeyView): Uint8Array {
   return encodeValue([SNAPSHOT_VERSION, 'H', view.revision, view.compactRevision, s.time, s.applied, leases, sessions]);
 }
 
-/** Keys encoded (or decoded) between two yields to the event loop: a few milliseconds of work. */
-const KEYS_PER_TURN = 1000;
+/** How a long snapshot job shares the event loop: `nextTurn` after every `keysPerTurn` keys. */
+export interface SnapshotPace {
+  readonly keysPerTurn: number;
+  /** Let the event loop run (timers, sockets: Raft heartbeats) between slices of keys. */
+  nextTurn(): Promise<void>;
+}
 
-/** Let the event loop run (timers, sockets: Raft heartbeats) between slices of a long snapshot job. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/** Slices of 1,000 keys (a few milliseconds) on the host's timers. */
+export const DEFAULT_PACE: SnapshotPace = { keysPerTurn: 1000, nextTurn: () => new Promise((resolve) => setTimeout(resolve, 0)) };
+
+/** A pace on `clock`'s timers. */
+export function paceOn(clock: Clock, keysPerTurn: number): SnapshotPace {
+  return { keysPerTurn, nextTurn: () => new Promise((resolve) => void clock.setTimeout(resolve, 0)) };
 }
 
 /**
  * Encode the state as chunks. The header (leases, sessions) is encoded at
  * the call and the key space captured there (a {@link KeyView}, O(1)); the
  * keys are encoded as the stream is read, yielding to the event loop every
- * {@link KEYS_PER_TURN} keys, so a large state never blocks the node for
+ * `pace.keysPerTurn` keys, so a large state never blocks the node for
  * longer than an election timeout while later entries keep applying. Read
  * the stream to its end or call its `return()`: until then the key space
  * defers pruning compacted history.
  */
-export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number): AsyncIterableIterator<Uint8Array> {
+export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number, pace: SnapshotPace = DEFAULT_PACE): AsyncIterableIterator<Uint8Array> {
   const view = s.keys.capture();
   let head: Uint8Array;
   try {
@@ -74,7 +82,7 @@ export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number): Async
     view.release();
     throw e;
   }
-  const gen = keyChunks(head, view, chunkBytes);
+  const gen = keyChunks(head, view, chunkBytes, pace);
   return {
     next: () => gen.next(),
     return: async () => {
@@ -87,14 +95,14 @@ export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number): Async
   };
 }
 
-async function* keyChunks(head: Uint8Array, view: KeyView, chunkBytes: number): AsyncGenerator<Uint8Array, undefined> {
+async function* keyChunks(head: Uint8Array, view: KeyView, chunkBytes: number, pace: SnapshotPace): AsyncGenerator<Uint8Array, undefined> {
   try {
     yield head;
     let batch: unknown[] = [];
     let size = 0;
     let count = 0;
     for (const k of view.keys) {
-      if (++count % KEYS_PER_TURN === 0) await nextTurn();
+      if (++count % pace.keysPerTurn === 0) await pace.nextTurn();
       const h = view.versions(k);
       batch.push([k, h.map((v) => [v.rev, encKv(v.kv)])]);
       size += k.length + 16;
@@ -164,7 +172,7 @@ function frame(chunk: Uint8Array, kind: string): unknown[] {
 }
 
 /** Read and validate a chunk stream; throws `DecodeError` if anything is malformed, missing or extra. */
-export async function readSnapshotChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<DecodedSnapshot> {
+export async function readSnapshotChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, pace: SnapshotPace = DEFAULT_PACE): Promise<DecodedSnapshot> {
   let head: unknown[] | null = null;
   const histories: [string, Version[]][] = [];
   let ended = false;
@@ -181,7 +189,7 @@ export async function readSnapshotChunks(chunks: AsyncIterable<Uint8Array> | Ite
     } else {
       for (const h of arr(frame(c, 'K')[2], 'keys')) {
         histories.push(decHistory(h, 'key'));
-        if (histories.length % KEYS_PER_TURN === 0) await nextTurn();
+        if (histories.length % pace.keysPerTurn === 0) await pace.nextTurn();
       }
     }
   }

@@ -12,7 +12,7 @@ import type { KvExtensionContext } from './extension.js';
 import { LeaseTable } from './leases.js';
 import { resolveKvStateMachineOptions, type KvStateMachineOptions, type ResolvedKvStateMachineOptions } from './options.js';
 import { SessionTable } from './sessions.js';
-import { readSnapshotChunks, writeSnapshotChunks, snapshotToBytes, snapshotFromBytes, type SnapshotState } from './snapshot.js';
+import { paceOn, readSnapshotChunks, writeSnapshotChunks, snapshotToBytes, snapshotFromBytes, type SnapshotPace, type SnapshotState } from './snapshot.js';
 import { KeySpace } from './store.js';
 import { branchProblem, comparesHold, isReserved, putProblem, txnProblem, visibleTo } from './txn.js';
 import type { DeleteResult, ErrorResult, KeySelector, KeyValue, KvErrorCode, KvResult, PutResult, RangeResult, TxnOp, TxnResult } from './types.js';
@@ -49,8 +49,11 @@ export class KvStateMachine implements StateMachine<KvResult> {
   private applied = 0;
   private restores = 0;
 
+  private readonly pace: SnapshotPace;
+
   constructor(options: KvStateMachineOptions = {}) {
     this.o = resolveKvStateMachineOptions(options);
+    this.pace = paceOn(this.o.clock, this.o.snapshotKeysPerTurn);
   }
 
   /** Revision of the last write. */
@@ -337,14 +340,20 @@ export class KvStateMachine implements StateMachine<KvResult> {
     return { keys: this.keys, leases: this.leases, sessions: this.sessions, time: this.time, applied: this.applied };
   }
 
-  /** The whole state as a stream of chunks of about `chunkBytes` each (consistent as of the call). */
-  snapshotChunks(chunkBytes = 1024 * 1024): AsyncIterable<Uint8Array> {
-    return writeSnapshotChunks(this.state(), chunkBytes);
+  /**
+   * The whole state as a stream of chunks of about `chunkBytes` each,
+   * consistent as of the call; encoded as it is read, sharing the event
+   * loop (see `snapshotKeysPerTurn`). Read it to the end or close it with
+   * `return()` (a `for await` loop does): until then compaction keeps
+   * history it would prune.
+   */
+  snapshotChunks(chunkBytes = 1024 * 1024): AsyncIterableIterator<Uint8Array> {
+    return writeSnapshotChunks(this.state(), chunkBytes, this.pace);
   }
 
   /** Replace the whole state with a snapshot's chunks; on a malformed stream the state is unchanged and a `DecodeError` is thrown. */
   async restoreChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
-    const s = await readSnapshotChunks(chunks);
+    const s = await readSnapshotChunks(chunks, this.pace);
     this.install(s);
   }
 

@@ -296,10 +296,15 @@ describe('KvStateMachine: extensions', () => {
   it('rejects invalid options with InvalidConfigError', () => {
     expect(() => new KvStateMachine({ extensions: [counter, counter] })).toThrow(/distinct/);
     expect(() => new KvStateMachine({ sessionTtlMs: 0 })).toThrow(/sessionTtlMs: expected a positive integer/);
-    try {
-      new KvStateMachine({ maxHistoryEvents: -1 });
-    } catch (e) {
-      expect(isQuorumkitError(e, 'INVALID_CONFIG')).toBe(true);
+    expect(() => new KvStateMachine({ snapshotKeysPerTurn: 0 })).toThrow(/snapshotKeysPerTurn: expected a positive integer/);
+    for (const bad of [{ maxHistoryEvents: -1 }, { snapshotKeysPerTurn: 1.5 }]) {
+      let caught: unknown = null;
+      try {
+        new KvStateMachine(bad);
+      } catch (e) {
+        caught = e;
+      }
+      expect(isQuorumkitError(caught, 'INVALID_CONFIG')).toBe(true);
     }
   });
 

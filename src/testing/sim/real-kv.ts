@@ -5,15 +5,20 @@
  * (the simulator's own bookkeeping followed by `KvStateMachine.snapshot()`).
  * @module
  */
+import type { Clock } from '../../clock.js';
 import { decodeKvCommand, type KvCommand } from '../../codec/kv.js';
 import { KvStateMachine } from '../../kv/state-machine.js';
 import type { KvResult } from '../../kv/types.js';
 import { membershipExtension } from '../../membership/extension.js';
 import { decodeKvState, encodeKvState, type SimKvState } from './kv-sm.js';
 
-/** A fresh replica of the real KV, with the node table's extension installed. */
-export function newReplicaKv(): KvStateMachine {
-  return new KvStateMachine({ extensions: [membershipExtension] });
+/**
+ * A fresh replica of the real KV, with the node table's extension installed.
+ * Snapshots yield every few keys on the virtual `clock`, so later entries
+ * apply while one is encoded, in an order the seed decides.
+ */
+export function newReplicaKv(clock: Clock): KvStateMachine {
+  return new KvStateMachine({ extensions: [membershipExtension], clock, snapshotKeysPerTurn: 2 });
 }
 
 /** What applying one entry to the real KV did. */

@@ -30,7 +30,7 @@ export class Replicas {
       n.sm = data === null ? emptyKvState() : decodeKvState(data);
       return;
     }
-    const kv = newReplicaKv();
+    const kv = newReplicaKv(this.sim.loop.clock());
     if (data === null) {
       n.sm = emptyKvState();
       n.kv = kv;
