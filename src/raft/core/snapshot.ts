@@ -25,7 +25,8 @@ export interface IncomingSnapshot {
   readonly index: number;
   readonly term: number;
   readonly config: SnapshotConfig;
-  readonly chunks: Uint8Array[];
+  /** The whole snapshot, filled chunk by chunk (no copy of hundreds of megabytes in one piece at the end). */
+  readonly data: Uint8Array;
   received: number;
 }
 
@@ -93,38 +94,41 @@ export function handleSnapshotChunk(r: RaftCore, m: SnapshotMsg): void {
     r.sendAfterPersist({ type: MsgType.AppResp, term: r.term, from: r.id, to: m.from, index: r.log.committed, reject: false, hintIndex: 0, hintTerm: 0 });
     return;
   }
-  if (m.offset === 0) r.incoming = { from: m.from, index: m.index, term: m.snapTerm, config: m.config, chunks: [], received: 0 };
+  if (m.offset === 0) r.incoming = startIncoming(m);
   const inc = r.incoming;
-  if (inc === null || inc.from !== m.from || inc.index !== m.index || inc.received !== m.offset) {
+  if (inc === null || inc.from !== m.from || inc.index !== m.index || inc.received !== m.offset || !fits(inc, m)) {
     r.incoming = null;
     r.send({ type: MsgType.SnapshotResp, term: r.term, from: r.id, to: m.from, index: m.index, offset: 0, reject: true });
     return;
   }
-  inc.chunks.push(m.data);
+  inc.data.set(m.data, inc.received);
   inc.received += m.data.byteLength;
   r.send({ type: MsgType.SnapshotResp, term: r.term, from: r.id, to: m.from, index: m.index, offset: inc.received, reject: false });
   if (!m.done) return;
   r.incoming = null;
-  if (inc.received !== m.total) return;
+  if (inc.received !== inc.data.byteLength) return;
   r.pendingInstall = {
     index: inc.index,
     term: inc.term,
     config: inc.config,
-    data: concat(inc.chunks, inc.received),
+    data: inc.data,
     discardLog: !r.log.matchTerm(inc.index, inc.term),
   };
   r.installFrom = m.from;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
+/** A new transfer's buffer, sized once from the first chunk's `total` (null if it cannot be had: the transfer is refused). */
+function startIncoming(m: SnapshotMsg): IncomingSnapshot | null {
+  try {
+    return { from: m.from, index: m.index, term: m.snapTerm, config: m.config, data: new Uint8Array(m.total), received: 0 };
+  } catch {
+    return null;
   }
-  return out;
+}
+
+/** Whether a chunk agrees with its transfer's size. */
+function fits(inc: IncomingSnapshot, m: SnapshotMsg): boolean {
+  return m.total === inc.data.byteLength && inc.received + m.data.byteLength <= m.total;
 }
 
 /** Follower: the driver saved the snapshot and restored its state machine; adopt it. */
