@@ -159,7 +159,9 @@ export class GossipCore {
 
   /**
    * Contact seed members (by address): a full two-way table exchange with
-   * each. Retried every probe interval four times, then with backoff (2, 4 … probe intervals, at most 30 s)
+   * each, and a second small packet with just our record (so the seeds start
+   * spreading the news even if the request is lost). Retried every probe
+   * timeout four times, then with backoff (2, 4 … probe intervals, at most 30 s)
    * until an answer arrives, so a lost packet or a seed that is not up yet
    * does not leave it alone; parts of the answer lost on the way are then
    * asked for on their own.
@@ -177,9 +179,13 @@ export class GossipCore {
     if (seeds.length === 0 || c.leaving || (attempt > 0 && c.sync.cover.size > 0)) return;
     for (const addr of seeds) {
       c.send(addr, addr, [{ t: 'syncReq', epoch: c.sync.epoch, seq: c.table.seq, since: 0, sinceEpoch: 0, until: 0, reply: true }, selfAlive(c)], false);
+      // The seed starts spreading the news when it hears of us: a second, small copy of our record
+      // makes a lost request delay that by a retry only 4% of the time at 20% loss, not 20%.
+      if (attempt === 0) c.send(addr, addr, [selfAlive(c)], false);
     }
-    // A few quick retries first: at 20% loss four lost attempts in a row happen once in 600 joins.
-    const delay = Math.min(30_000, c.opts.probeIntervalMs * 2 ** Math.max(0, attempt - 3));
+    // Quick retries first (an answer is due within a probe timeout, as an ack is): at 20% loss
+    // four lost attempts in a row happen once in 600 joins. Then back off.
+    const delay = attempt < 4 ? c.opts.probeTimeoutMs : Math.min(30_000, c.opts.probeIntervalMs * 2 ** (attempt - 3));
     c.at(c.now + delay, () => this.sendJoin(seeds, attempt + 1));
   }
 
