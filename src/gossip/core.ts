@@ -383,6 +383,9 @@ export class GossipCore {
     const t = c.table;
     const targets = c.pickRandom(c.opts.gossipFanout * 2, (j) => t.isLive(j));
     for (let k = 0; k < targets.length; k++) {
+      // Stop once every item had its eager sends: a lone item costs exactly `eager` packets, not a
+      // whole number of rounds of `gossipFanout` (the extra ones carried nothing else new).
+      if (k > 0 && c.system.countBelow(eager) === 0 && c.user.countBelow(eager) === 0) break;
       if (!c.hasQueued() || (k >= c.opts.gossipFanout && c.system.fresh === 0 && c.user.fresh === 0)) break;
       c.send(c.idOf(targets[k]!), t.address(targets[k]!), []);
     }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CoreContext } from '../../src/gossip/context.js';
 import { GossipCore } from '../../src/gossip/core.js';
+import { retransmitBudget } from '../../src/gossip/broadcast-queue.js';
 import { IntList } from '../../src/gossip/int-list.js';
 import { IdInterner, MemberTable } from '../../src/gossip/members.js';
 import { GossipSim } from '../../src/gossip/testing.js';
@@ -71,5 +72,26 @@ describe('GossipSim.addMany', () => {
     }
     sim.run(10_000);
     expect(sim.converged()).toBe(true);
+  });
+});
+
+describe('gossip rounds', () => {
+  it('give a lone update exactly its eager third of transmissions, not whole rounds of fanout', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `m${i}`);
+    const core = new GossipCore({ id: 'm0', pushPullIntervalMs: 0, seed: 3 });
+    core.start(0);
+    core.preload(ids, 0);
+    let now = 0;
+    for (; now < 3000; now = core.nextDeadline()) core.tick(now); // settle the first probes
+    let rounds = 0;
+    let others = 0;
+    const count = (out: ReturnType<GossipCore['tick']>) => {
+      for (const p of out.packets) if (p.msgs.some((m) => m.t === 'kv')) p.msgs[0]!.t === 'kv' ? rounds++ : others++;
+    };
+    count(core.setKv('k', new Uint8Array(8), now));
+    for (const end = now + 3000; now < end; now = core.nextDeadline()) count(core.tick(now));
+    const eager = Math.ceil(retransmitBudget(1000, 0.2, 0.9999) / 3);
+    expect(rounds).toBeLessThanOrEqual(eager); // 7 at N = 1,000; whole rounds of 3 made it 9
+    expect(rounds + others).toBeGreaterThanOrEqual(eager);
   });
 });
