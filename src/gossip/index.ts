@@ -20,9 +20,11 @@ export { retransmitBudget } from './broadcast-queue.js';
 export { minSuspicionTimeout, suspicionTimeout } from './suspicion.js';
 export type {
   GossipEvent, JoinEvent, UpdateEvent, SuspectEvent, AliveEvent, DeadEvent, LeaveEvent,
-  BroadcastEvent, KvEvent, IncarnationEvent,
+  BroadcastEvent, KvEvent, IncarnationEvent, RefusedEvent,
 } from './events.js';
 export type {
   GossipMsg, UpdateMsg, PingMsg, AckMsg, NackMsg, PingReqMsg, AliveMsg, SuspectMsg, DeadMsg,
-  UserMsg, KvMsg, SyncReqMsg, SyncRespMsg, DigestMsg,
+  UserMsg, KvMsg, SyncReqMsg, SyncRespMsg, DigestMsg, RefusedMsg, HaveMsg, WantMsg,
 } from '../codec/gossip.js';
+export type { JoinAuthenticator, JoinSecret } from './join-secret.js';
+export { MIN_JOIN_SECRET_BYTES } from './join-secret.js';
