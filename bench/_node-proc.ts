@@ -9,14 +9,14 @@ import { RaftNode } from '../src/raft/node.js';
 import type { StateMachine } from '../src/raft/state-machine.js';
 import { MemoryStorage } from '../src/storage/memory.js';
 import { DurableStorages } from './_durable.js';
-import { closedLoad } from './_load.js';
+import { BENCH_TIMING, closedLoad } from './_load.js';
 
 /** What the parent sends. */
 export type ToChild =
   | { type: 'init'; id: string; ids: string[]; dir: string | null; seed: number }
   | { type: 'peers'; addresses: Record<string, string> }
   | { type: 'campaign' }
-  | { type: 'load'; clients: number; ms: number }
+  | { type: 'load'; clients: number; ms: number; thinkMs: number }
   | { type: 'counts' }
   | { type: 'stop' };
 
@@ -52,7 +52,7 @@ async function handle(m: ToChild): Promise<void> {
       const i = init!;
       for (const [id, a] of Object.entries(m.addresses)) if (id !== i.id) transport!.setPeer(id, a);
       const storage = disk === null ? new MemoryStorage() : disk.storageFor(i.id);
-      node = new RaftNode<number>({ id: i.id, peers: i.ids, transport: transport!, storage, stateMachine: counter(), seed: i.seed });
+      node = new RaftNode<number>({ id: i.id, peers: i.ids, transport: transport!, storage, stateMachine: counter(), seed: i.seed, ...BENCH_TIMING });
       await node.start();
       return reply({ type: 'ready' });
     }
@@ -63,7 +63,7 @@ async function handle(m: ToChild): Promise<void> {
       await node!.propose(new Uint8Array(64));
       return reply({ type: 'leader' });
     case 'load': {
-      const r = await closedLoad(node!, m.clients, m.ms);
+      const r = await closedLoad(node!, m.clients, m.ms, m.thinkMs);
       return reply({ type: 'loaded', commits: r.latencies.length, seconds: r.seconds, p50: r.percentile(0.5), p99: r.percentile(0.99) });
     }
     case 'counts':

@@ -69,9 +69,9 @@ export class ProcCluster {
     return c;
   }
 
-  /** Closed-loop clients on the leader for `ms`. */
-  load(clients: number, ms: number): Promise<Extract<FromChild, { type: 'loaded' }>> {
-    return this.children[0]!.ask({ type: 'load', clients, ms }, 'loaded');
+  /** Closed-loop clients on the leader for `ms` (each thinking 0…2 × `thinkMs` between commits). */
+  load(clients: number, ms: number, thinkMs = 0): Promise<Extract<FromChild, { type: 'loaded' }>> {
+    return this.children[0]!.ask({ type: 'load', clients, ms, thinkMs }, 'loaded');
   }
 
   /** Durable saves and saved entries of each node so far (leader first). */

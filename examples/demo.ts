@@ -40,6 +40,16 @@ function table(rows: RaftStatus[]): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits (at most `ms`) until every node follows one leader and has applied the same index; on a loaded machine an election may still be running when the partition heals. */
+async function settled(nodes: RaftNode<string>[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  const agreed = () => {
+    const s = nodes.map((n) => n.status());
+    return s[0]!.leaderId !== null && s.every((x) => x.leaderId === s[0]!.leaderId && x.appliedIndex === s[0]!.appliedIndex);
+  };
+  while (!agreed() && Date.now() < deadline) await sleep(20);
+}
+
 /** Run the demo; `log` receives every line it prints. */
 export async function main(log: (line: string) => void = console.log): Promise<{ failedOver: boolean; caughtUp: boolean }> {
   const network = new MemoryNetwork();
@@ -80,6 +90,7 @@ export async function main(log: (line: string) => void = console.log): Promise<{
   network.heal();
   await sleep(400);
   await Promise.all(nodes.map((n) => n.read().catch(() => undefined)));
+  await settled(nodes, 5000);
   const caughtUp = machines.get(first)!.data.get('replicas') === '5';
   log(`${first} now reads replicas=${machines.get(first)!.data.get('replicas')}\n\n${status()}\n`);
 

@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- --seeds 1000 --steps 5000 [--nodes 3|5] [--seed N] [--scenario NAME] [--storage file] [--kv sim|real]`:
+ * `npm run sim -- --seeds 1000 --steps 5000 [--nodes 3|5] [--seed N] [--scenario NAME] [--storage file] [--kv sim|real] [--writes sync|pipelined]`:
  * seeded sweeps of the Raft simulator. Prints each failing seed's fault plan
  * and the one command that replays it (its result, trace and history go to
  * sim-failures/ as JSON), then seeds per second, events per second,
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     sizes: num('nodes', 0) > 0 ? [num('nodes', 0)] : [3, 5],
     storage: arg('storage') === 'file' ? 'file' : 'memory',
     kv: arg('kv') === 'real' ? 'real' : arg('kv') === 'sim' ? 'sim' : 'auto',
+    writes: arg('writes') === 'sync' ? 'sync' : arg('writes') === 'pipelined' ? 'pipelined' : 'auto',
     ...(scenario !== undefined ? { scenario } : {}),
     verbose: single >= 0,
     onFailure: (r) => {

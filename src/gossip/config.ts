@@ -15,7 +15,9 @@ export interface GossipTunables {
   probeIntervalMs: number;
   /**
    * How long to wait for a direct ack before asking relays (ping-req).
-   * Must be below `probeIntervalMs`.
+   * Must be below `probeIntervalMs`. The relays then get 0.6 of it (at most
+   * the rest of the period) before the target is suspected: a probe of a
+   * silent member concludes after 1.6 × this (800 ms on a LAN).
    * @default 500 (LAN), 3000 (WAN)
    */
   probeTimeoutMs: number;
@@ -45,6 +47,9 @@ export interface GossipTunables {
   suspicionMult: number;
   /**
    * Lifeguard: independent confirmations after which the suspicion timeout reaches its minimum.
+   * About 4 × this many members that hear of a suspicion check the suspect
+   * with their next probe, so the confirmations come within a few probe
+   * intervals (0 turns the checks off, and the timeout is the minimum at once).
    * @default 3
    */
   suspicionConfirmations: number;

@@ -211,9 +211,12 @@ export class GossipCore {
     c.stats.packetsIn++;
     if (!this.started) return this.flush();
     const inSync = msgs.some((m) => m.t === 'syncResp' || (m.t === 'digest' && m.level === 3));
+    // A notice riding on a probe comes from a suspicion the prober holds publicly (held ones are sent bare).
+    const probing = msgs.some((m) => m.t === 'ping');
     for (const m of msgs) {
       if (!isUpdate(m)) continue;
-      if (isNoticeFromAccuser(c, from, m)) answerAccuser(c, from, fromAddr, m);
+      if (!probing && isNoticeFromAccuser(c, from, m)) answerAccuser(c, from, fromAddr, m);
+      else if (m.t === 'alive' && c.quiet.answered(c, from, m)) continue;
       else this.merge(m, inSync ? (updateSubject(m) === from ? 'firstHand' : 'sync') : 'gossip', from, fromAddr);
     }
     for (const m of msgs) if (!isUpdate(m)) this.control(from, fromAddr, m);

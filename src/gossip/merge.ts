@@ -14,7 +14,7 @@
 import type { AliveMsg, DeadMsg, SuspectMsg } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
 import { ALIVE, DEAD, LEFT, SUSPECT } from './members.js';
-import { minSuspicionTimeout, Suspicion } from './suspicion.js';
+import { checkShare, minSuspicionTimeout, Suspicion } from './suspicion.js';
 
 /** How a record arrived. */
 export type MergeMode = 'gossip' | 'sync' | 'firstHand';
@@ -163,6 +163,7 @@ function startSuspicion(c: CoreContext, i: number, by: string): void {
   const k = Math.max(0, Math.min(o.suspicionConfirmations, n - 2));
   const min = minSuspicionTimeout(o.suspicionMult, n, o.probeIntervalMs);
   const s = new Suspicion(by, k, min, min * o.suspicionMaxTimeoutMult, c.now);
+  if (by !== o.id) s.willCheck = c.rng.next() < checkShare(k, n);
   c.suspicions.set(i, s);
   scheduleExpiry(c, i, s);
 }
@@ -180,6 +181,13 @@ function scheduleExpiry(c: CoreContext, i: number, s: Suspicion, at = s.deadline
     if (c.suspicions.get(i) !== s || c.now < s.deadline()) return;
     // Unconfirmed: wait another full period for a confirmation or the refutation.
     if (!s.canExpire) return scheduleExpiry(c, i, s, c.now + s.maxTimeout);
+    // In poor health our own view is the doubtful one (Lifeguard): probe the suspect again first, the
+    // probe carrying the suspicion, so a live one refutes; a dead one is declared by healthier members.
+    if (c.awareness.score > 0 && !s.rechecked) {
+      s.recheck = true;
+      s.rechecked = true; // once: a member alone with a dead peer must still get to declare it
+      return scheduleExpiry(c, i, s, c.now + c.awareness.scale(c.opts.probeIntervalMs));
+    }
     const id = c.idOf(i);
     mergeDead(c, { t: 'dead', id, inc: c.table.incarnation(i), by: c.opts.id, left: false }, 'gossip');
   });

@@ -13,13 +13,16 @@
  * per member each, so a few per second cluster-wide cost more than the
  * whole failure detector. Held, a false suspicion escapes only if every
  * notice round trip in the hold is lost. A crashed member's suspicion
- * spreads one probe timeout later than it would otherwise.
+ * spreads one probe timeout later than it would otherwise (its accuser's
+ * own timer runs from the start, so agreement is not delayed by as much).
+ * The suspect answers without raising its incarnation, so nothing private
+ * is left behind that anti-entropy could spread later.
  * @internal
  * @module
  */
 import type { AliveMsg, SuspectMsg, UpdateMsg } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
-import { SUSPECT } from './members.js';
+import { ALIVE, SUSPECT } from './members.js';
 import { refute, selfAlive } from './merge.js';
 
 /** Notices sent to the suspect during a hold (the probe's own buddy notice is the first). */
@@ -30,6 +33,9 @@ interface Held { msg: SuspectMsg; i: number }
 /** Suspicions this member started and has not gossiped yet, by subject id. */
 export class QuietSuspicions {
   private readonly held = new Map<string, Held>();
+  private lastAccuser = '';
+  private lastAccusedInc = -1;
+  private lastAccusedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * Whether `msg`, about to be queued for gossip, is kept back: a new
@@ -48,6 +54,38 @@ export class QuietSuspicions {
     if (i === undefined || c.suspicions.get(i)?.by !== c.opts.id) return false;
     this.hold(c, subject, { msg, i });
     return true;
+  }
+
+  /**
+   * The suspect itself answered one of our notices with its alive record at
+   * the held incarnation (see {@link answerAccuser}): the suspicion ends
+   * unheard and the row goes back to alive at that incarnation, as every
+   * other member still has it. Returns whether `m` was such an answer (a
+   * higher incarnation is merged as usual; `intercept` then ends the hold).
+   */
+  answered(c: CoreContext, from: string, m: AliveMsg): boolean {
+    const h = m.id === from ? this.held.get(from) : undefined;
+    if (h === undefined || m.inc !== h.msg.inc) return false;
+    const t = c.table;
+    if (t.state(h.i) !== SUSPECT || t.incarnation(h.i) !== h.msg.inc) return false;
+    this.held.delete(from);
+    t.set(h.i, ALIVE, h.msg.inc, c.now);
+    c.suspicions.delete(h.i);
+    c.events.push({ type: 'alive', member: t.info(h.i) });
+    return true;
+  }
+
+  /**
+   * Whether a notice from `accuser` about incarnation `inc` is a new
+   * accusation rather than a repeat within the same hold (repeats come
+   * within one probe interval).
+   */
+  newAccusation(accuser: string, inc: number, now: number, intervalMs: number): boolean {
+    const same = this.lastAccuser === accuser && this.lastAccusedInc === inc && now - this.lastAccusedAt < intervalMs;
+    this.lastAccuser = accuser;
+    this.lastAccusedInc = inc;
+    this.lastAccusedAt = now;
+    return !same;
   }
 
   /** Whether our suspicion of member `i` is held back (anti-entropy must not leak it either). */
@@ -85,14 +123,28 @@ export function isNoticeFromAccuser(c: CoreContext, from: string, m: UpdateMsg):
 }
 
 /**
- * A buddy notice: refute (raising our incarnation if the notice is about
- * the current one) and answer the accuser directly. The refutation is not
- * gossiped: the accuser holds its suspicion back (see the module comment),
- * and should it have spread anyway, the first copy reaching us from a third
- * member makes us gossip our alive record (see `refute`).
+ * A buddy notice: answer the accuser directly with our alive record at our
+ * current incarnation, without raising it. Nobody but the accuser heard of
+ * the suspicion (it holds it back, see the module comment), so a new
+ * incarnation would be private knowledge of two members — and one that
+ * anti-entropy later carries around: after a real crash, members that
+ * learned it would take the dead record at the public incarnation for stale
+ * and bring the member back from the dead. The accuser accepts an alive at
+ * the held incarnation from the suspect itself (see
+ * {@link QuietSuspicions.answered}). Should the suspicion have spread, the
+ * first copy reaching us from a third member, or a notice riding on the
+ * accuser's probe (held suspicions are noticed bare), makes us refute
+ * publicly (see `refute`). Being accused still counts against our health (Lifeguard),
+ * once per accusation rather than per notice.
  */
 export function answerAccuser(c: CoreContext, from: string, fromAddr: string, m: SuspectMsg): void {
-  refute(c, m.inc, false);
+  if (c.leaving) return;
+  // The accuser knows a higher incarnation than ours (we restarted without it): a real refutation.
+  if (m.inc > c.table.incarnation(c.self)) refute(c, m.inc);
+  else if (c.quiet.newAccusation(from, m.inc, c.now, c.opts.probeIntervalMs)) {
+    c.awareness.apply(1);
+    c.stats.refutes++;
+  }
   const reply: AliveMsg = selfAlive(c);
   c.send(from, fromAddr, [reply]);
 }

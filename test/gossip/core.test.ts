@@ -49,21 +49,50 @@ describe('merge rules', () => {
     expect(out.events.map((e) => e.type)).toContain('join');
   });
 
-  it('refutes a suspicion about itself by raising its incarnation, and reports it for persistence', () => {
+  it('answers its accuser privately at the same incarnation; refutes a spread suspicion by raising it, for persistence', () => {
     const core = quietlyStarted();
     const before = core.incarnation;
-    const out = feed(core, 'y', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }, { t: 'ping', seq: 1, target: 'me' }]);
-    expect(core.incarnation).toBe(before + 1);
-    expect(out.events).toContainEqual({ type: 'incarnation', incarnation: before + 1 });
+    const out = feed(core, 'y', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }]);
+    // Nobody but the accuser heard of it: no new incarnation that anti-entropy could carry around later.
+    expect(core.incarnation).toBe(before);
     expect(core.health).toBe(1);
     // The accuser's own notice is answered straight back to it, and not gossiped (see quiet.ts).
     const toAccuser = out.packets.filter((p) => p.to === 'y').flatMap((p) => p.msgs);
-    expect(toAccuser).toContainEqual(expect.objectContaining({ t: 'alive', id: 'me', inc: before + 1 }));
+    expect(toAccuser).toContainEqual(expect.objectContaining({ t: 'alive', id: 'me', inc: before }));
     expect(core.queued.system).toBe(0);
-    // Once the suspicion reaches it through a third member, it spread: the refutation is gossiped.
-    feed(core, 'z', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }]);
+    // Repeated notices of the same hold count against our health once.
+    feed(core, 'y', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }], 100);
+    expect(core.health).toBe(1);
+    // Once the suspicion reaches it through a third member, it spread: the refutation is public.
+    const spread = feed(core, 'z', [{ t: 'suspect', id: 'me', inc: before, by: 'y' }], 200);
     expect(core.incarnation).toBe(before + 1);
+    expect(spread.events).toContainEqual({ type: 'incarnation', incarnation: before + 1 });
     expect(core.queued.system).toBe(1);
+  });
+
+  it('refutes publicly a notice that rides on its accuser\'s probe: the prober holds that suspicion openly', () => {
+    const core = quietlyStarted();
+    const before = core.incarnation;
+    const out = feed(core, 'y', [{ t: 'ping', seq: 1, target: 'me' }, { t: 'suspect', id: 'me', inc: before, by: 'y' }]);
+    expect(core.incarnation).toBe(before + 1);
+    expect(out.events).toContainEqual({ type: 'incarnation', incarnation: before + 1 });
+    expect(core.queued.system).toBe(1);
+  });
+
+  it('ends its held suspicion when the suspect answers at the same incarnation, back to the public record', () => {
+    const core = quietlyStarted();
+    let t = 0;
+    while (core.member('x')!.state === 'alive' && t < 5000) core.tick((t += 10));
+    expect(core.member('x')).toMatchObject({ state: 'suspect', incarnation: 1 });
+    const out = feed(core, 'x', [{ t: 'alive', id: 'x', inc: 1, addr: 'x', meta }], t + 5);
+    expect(core.member('x')).toMatchObject({ state: 'alive', incarnation: 1 });
+    expect(out.events.map((e) => e.type)).toContain('alive');
+    for (let u = t; u < t + 900; u += 10) core.tick(u);
+    expect(core.queued.system).toBe(0);
+    // A third member's alive at that incarnation does not end a suspicion: only the suspect's own answer to its accuser.
+    feed(core, 'y', [{ t: 'suspect', id: 'x', inc: 1, by: 'y' }], t + 1000);
+    feed(core, 'y', [{ t: 'alive', id: 'x', inc: 1, addr: 'x', meta }], t + 1001);
+    expect(core.member('x')!.state).toBe('suspect');
   });
 
   it('keeps its own new suspicion to itself while notices to the suspect get no answer, then gossips it', () => {
@@ -95,6 +124,21 @@ describe('merge rules', () => {
     // Past the end of the hold, before the next probe of x could fail.
     for (let u = t; u < t + 900; u += 10) core.tick(u);
     expect(core.queued.system).toBe(0);
+  });
+
+  it('in poor health, probes a suspect once more before declaring it dead, and still declares a silent one', () => {
+    const core = started();
+    let t = 0;
+    const pingsToX: number[] = [];
+    while (core.member('x')!.state !== 'dead' && t < 60_000) {
+      t += 10;
+      for (const p of core.tick(t).packets) if (p.to === 'x' && p.msgs.some((m) => m.t === 'ping')) pingsToX.push(t);
+    }
+    expect(core.member('x')!.state).toBe('dead');
+    expect(core.health).toBeGreaterThan(0); // every probe failed: the recheck path was taken
+    // The suspicion (2-member minimum 1 s) ran out in poor health: one more probe before the death.
+    const suspectedAt = pingsToX[0]!;
+    expect(pingsToX.filter((p) => p > suspectedAt + 1000).length).toBeGreaterThan(0);
   });
 
   it('restarts above its persisted incarnation', () => {

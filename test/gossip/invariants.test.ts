@@ -2,6 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { GossipSim } from '../../src/gossip/testing.js';
 
 describe('gossip invariants under faults', () => {
+  it('a crashed member, once dead everywhere, stays dead: no incarnation told privately brings it back', () => {
+    // Seed where the crashed member had answered an accuser shortly before: with a private new
+    // incarnation, anti-entropy later carried it to members holding it dead, which revived it.
+    const sim = new GossipSim({ seed: '100-0.2-24', loss: 0.2 });
+    const ids = sim.addMany(100, 'n');
+    sim.run(2000);
+    let returns = 0;
+    sim.onEvent((_m, ev) => {
+      if ((ev.type === 'join' || ev.type === 'alive') && ev.member.id === 'n1') returns++;
+    });
+    sim.crash('n1');
+    expect(sim.runUntil(() => sim.countSeeing('n1', 3) === ids.length - 1, 20_000, 50)).toBe(true);
+    sim.run(40_000);
+    expect(sim.countSeeing('n1', 3)).toBe(ids.length - 1);
+    expect(returns).toBe(0);
+  });
+
   it('incarnations are monotonic: a member\'s own, and every view of every member', () => {
     const sim = new GossipSim({ seed: 11, loss: 0.1, maxDelayMs: 30 });
     const ids = sim.addMany(30);

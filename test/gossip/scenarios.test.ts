@@ -28,21 +28,24 @@ describe('gossip scenarios (small N, fixed seeds)', () => {
     expect(S.updateBurst({ n: 50, loss: 0.05, seed: 1 }, 200, 3000, 200, 35_000).delivered).toBe(1);
   });
 
-  it('3. a crash is suspected at p50 ≤ 2 s and agreed dead at p50 ≤ 8 s, p99 ≤ 2 × p50', () => {
+  it('3. a crash is suspected at p50 ≤ 1.6 s and agreed dead at p50 ≤ 5 s (aim 8 s), p99 ≤ 2 × p50, at 20% loss', () => {
     const first: number[] = [];
     const dead: number[] = [];
-    for (const seed of seeds(12)) {
-      const r = S.crash({ n: 60, loss: 0.05, seed });
+    for (const seed of seeds(24)) {
+      const r = S.crash({ n: 100, loss: 0.2, seed });
       first.push(r.firstSuspect);
       dead.push(r.allDead);
     }
     expect(dead.every((d) => d > 0)).toBe(true);
-    expect(S.percentile(first, 0.5)).toBeLessThanOrEqual(2000);
-    expect(S.percentile(dead, 0.5)).toBeLessThanOrEqual(8000);
+    expect(S.percentile(first, 0.5)).toBeLessThanOrEqual(1600);
+    // Checks by a few hearers bring k confirmations before the minimum timeout (2 s at N = 100) runs out.
+    expect(S.percentile(dead, 0.5)).toBeLessThanOrEqual(5000);
     expect(S.percentile(dead, 0.99)).toBeLessThanOrEqual(2 * S.percentile(dead, 0.5));
-    const many = S.crash({ n: 200, loss: 0.05, seed: 3 }, 2);
-    expect(many.allDead).toBeGreaterThan(0);
-    expect(many.allDead).toBeLessThanOrEqual(10_000);
+    for (const seed of seeds(4)) {
+      const many = S.crash({ n: 200, loss: 0.2, seed }, 2);
+      expect(many.allDead).toBeGreaterThan(0);
+      expect(many.allDead).toBeLessThanOrEqual(8000);
+    }
   });
 
   it('4. 10% slow members for 5 minutes: no healthy member is declared dead or even suspected', () => {

@@ -3,7 +3,8 @@ import { isQuorumkitError } from '../../src/errors.js';
 import { Awareness } from '../../src/gossip/awareness.js';
 import { BroadcastQueue, retransmitBudget } from '../../src/gossip/broadcast-queue.js';
 import { GOSSIP_DEFAULTS, resolveGossipOptions } from '../../src/gossip/config.js';
-import { minSuspicionTimeout, Suspicion, suspicionTimeout } from '../../src/gossip/suspicion.js';
+import { checkShare, minSuspicionTimeout, Suspicion, suspicionTimeout } from '../../src/gossip/suspicion.js';
+import { indirectWindow, relayNackDelay } from '../../src/gossip/probe.js';
 import type { AliveMsg } from '../../src/codec/gossip.js';
 
 const alive = (id: string, inc = 1): AliveMsg => ({ t: 'alive', id, inc, addr: id, meta: new Uint8Array(0) });
@@ -41,6 +42,37 @@ describe('suspicion maths (Lifeguard)', () => {
     expect(s.confirm('c')).toBe(true);
     expect(s.deadline()).toBe(1100);
     expect(s.confirm('d')).toBe(false); // k reached
+  });
+});
+
+describe('suspect checks and probe deadlines', () => {
+  it('about 4k members check a suspect themselves: all of them in a small cluster, a shrinking share in a large one', () => {
+    expect(checkShare(3, 10)).toBe(1);
+    expect(checkShare(3, 100)).toBeCloseTo(12 / 98);
+    expect(checkShare(3, 1000) * 998).toBeCloseTo(12);
+    expect(checkShare(0, 1000)).toBe(0);
+  });
+
+  it('a picked member checks once, never its own suspicion, and not once k confirmations are in', () => {
+    const s = new Suspicion('a', 2, 1000, 6000, 0);
+    expect(s.wantsProbe('b')).toBe(false); // not picked
+    s.willCheck = true;
+    expect(s.wantsProbe('a')).toBe(false); // the accuser
+    expect(s.wantsProbe('b')).toBe(true);
+    s.confirm('c');
+    s.confirm('d');
+    expect(s.wantsProbe('b')).toBe(false); // k reached
+  });
+
+  it('the indirect phase fits the protocol period and the relay nacks before it ends', () => {
+    const lan = resolveGossipOptions({ id: 'a' });
+    expect(indirectWindow(lan)).toBe(300);
+    expect(relayNackDelay(lan)).toBe(240);
+    const wan = resolveGossipOptions({ id: 'a', profile: 'wan' });
+    expect(wan.probeTimeoutMs + indirectWindow(wan)).toBeLessThanOrEqual(wan.probeIntervalMs);
+    const tight = resolveGossipOptions({ id: 'a', probeIntervalMs: 1000, probeTimeoutMs: 900 });
+    expect(indirectWindow(tight)).toBe(100);
+    expect(relayNackDelay(tight)).toBeLessThan(indirectWindow(tight));
   });
 });
 

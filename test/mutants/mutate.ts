@@ -45,7 +45,7 @@ export async function loadMutant(m: Mutant): Promise<MutatedSim> {
   return { sweep: sweepMod.sweep, scenarioRun: scen.scenarioRun, runSim: run.runSim, passed: run.passed, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The seven bugs of issue 3, each a one-place patch. */
+/** The seven bugs of issue 3, and the pipelined-write version of ack-before-fsync, each a one-place patch. */
 export const MUTANTS = {
   noBlankEntry: {
     name: 'no-blank-entry', file: 'raft/core/raft.ts',
@@ -55,6 +55,10 @@ export const MUTANTS = {
   ackBeforeFsync: {
     name: 'ack-before-fsync', file: 'raft/core/follower.ts',
     find: 'r.sendAfterPersist(appResp(r, m.from, lastNew, false));', replace: 'r.send(appResp(r, m.from, lastNew, false));',
+  },
+  ackBeforeDurablePipelined: {
+    name: 'ack-before-durable-pipelined', file: 'raft/persist.ts',
+    find: '    for (const m of after) b.after.push(m);', replace: '    this.hooks.durable(after, null, null);',
   },
   forgetVote: {
     name: 'forget-vote', file: 'raft/core/raft.ts',
@@ -120,7 +124,7 @@ export interface Hunt {
   readonly scenario?: string;
   readonly nodes: number;
   readonly budget: number;
-  readonly options?: { readonly kv?: 'sim' | 'real' | 'auto' };
+  readonly options?: { readonly kv?: 'sim' | 'real' | 'auto'; readonly writes?: 'sync' | 'pipelined' | 'auto' };
 }
 
 /** The first seed in 1…budget whose run fails a check (or the scenario's expectation), or null. */

@@ -183,13 +183,38 @@ describe('stable, commit and apply', () => {
     expect(() => l.commitTo(4)).toThrow(/past last index/);
   });
 
-  it('nextCommitted hands out each committed entry once', () => {
+  it('takeCommitted hands out each committed entry once, even before its apply is acknowledged', () => {
     const l = new RaftLog(0, 0, ents([1, 1, 1]));
     l.commitTo(2);
-    expect(l.nextCommitted().map((e) => e.index)).toEqual([1, 2]);
-    l.appliedTo(2);
+    expect(l.takeCommitted().map((e) => e.index)).toEqual([1, 2]);
     expect(l.hasNextCommitted()).toBe(false);
+    expect(l.applied).toBe(0);
+    l.appliedTo(2);
     l.commitTo(3);
-    expect(l.nextCommitted().map((e) => e.index)).toEqual([3]);
+    expect(l.takeCommitted().map((e) => e.index)).toEqual([3]);
+  });
+
+  it('takeCommitted(durableOnly) holds back committed entries not yet durable here', () => {
+    const l = new RaftLog(0, 0, []);
+    l.append(ents([1, 1, 1]));
+    l.commitTo(3);
+    expect(l.takeCommitted(true)).toEqual([]);
+    l.stableTo(2, 1);
+    expect(l.takeCommitted(true).map((e) => e.index)).toEqual([1, 2]);
+    l.stableTo(3, 1);
+    expect(l.takeCommitted(true).map((e) => e.index)).toEqual([3]);
+  });
+
+  it('takeUnpersisted hands out each entry once; a truncation hands out the replacement, and a late acknowledgement of the replaced entries counts for nothing', () => {
+    const l = new RaftLog(0, 0, []);
+    l.append(ents([1, 1, 1]));
+    expect(l.takeUnpersisted().map((e) => e.index)).toEqual([1, 2, 3]);
+    expect(l.hasUnpersisted()).toBe(false);
+    l.append([{ term: 2, index: 3, type: EntryType.Normal, data: new Uint8Array(0) }]);
+    expect(l.takeUnpersisted().map((e) => [e.index, e.term])).toEqual([[3, 2]]);
+    l.stableTo(3, 1);
+    expect(l.stable).toBe(0);
+    l.stableTo(3, 2);
+    expect(l.stable).toBe(3);
   });
 });

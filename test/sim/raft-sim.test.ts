@@ -6,8 +6,8 @@ function explain(r: RaftSimResult): string {
   return `${r.plan}\n${r.violations.slice(0, 3).map((v) => `${v.invariant}: ${v.detail}`).join('\n')}\nleader=${r.leaderAfterHeal} converged=${r.converged} settled=${r.settled} linearizable=${r.linearizable}\n  replay: ${r.replay}`;
 }
 
-async function check(seed: number, nodes: number, storage: 'memory' | 'file' = 'memory'): Promise<RaftSimResult> {
-  const r = await runSim({ seed, nodes, steps: 5000, storage });
+async function check(seed: number, nodes: number, storage: 'memory' | 'file' = 'memory', writes: 'sync' | 'pipelined' | 'auto' = 'auto'): Promise<RaftSimResult> {
+  const r = await runSim({ seed, nodes, steps: 5000, storage, writes });
   // The one command that replays a failing run.
   if (!passed(r)) console.error(`seed ${seed} failed:\n${explain(r)}`);
   expect(passed(r), explain(r)).toBe(true);
@@ -26,6 +26,33 @@ describe('RaftSim: swarm-picked faults, clients, checks', () => {
       const r = await check(seed, 3, 'file');
       expect(r.events).toBeGreaterThan(5000);
     }
+  });
+
+  it('pipelined writes (as RaftNode: the next Ready taken while a write is in flight) pass every check, on both disk models', async () => {
+    let acked = 0;
+    let queued = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = await check(seed, seed % 2 === 0 ? 5 : 3, 'memory', 'pipelined');
+      expect(r.plan).toContain('writes=pipelined');
+      expect(r.replay).toContain('--writes pipelined');
+      acked += r.acked;
+      queued += r.counters.writesQueued ?? 0;
+    }
+    for (let seed = 1; seed <= 4; seed++) {
+      const r = await check(seed, 3, 'file', 'pipelined');
+      acked += r.acked;
+      queued += r.counters.writesQueued ?? 0;
+    }
+    expect(acked).toBeGreaterThan(50);
+    // Readies really were taken and merged while a write was in flight.
+    expect(queued).toBeGreaterThan(100);
+  });
+
+  it('auto pipelines the writes in about half of the seeds', async () => {
+    const modes = await Promise.all(Array.from({ length: 16 }, (_, i) => runSim({ seed: 100 + i, nodes: 3, steps: 200, healMs: 200 }).then((r) => r.plan.includes('writes=pipelined'))));
+    const n = modes.filter(Boolean).length;
+    expect(n).toBeGreaterThan(3);
+    expect(n).toBeLessThan(13);
   });
 
   it('one seed replays one run exactly, down to the trace hash', async () => {

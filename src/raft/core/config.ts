@@ -50,11 +50,18 @@ export interface RaftCoreOptions {
   leaseDriftTicks?: number;
   /** Restored snapshot: its point, the configuration in force there, and its data (served to followers). */
   snapshot?: RestoredSnapshot;
+  /**
+   * The driver persists Readies asynchronously (the next `ready()` may be taken
+   * while earlier writes are in flight) and acknowledges each write with
+   * `persisted(index, term)`: committed entries are then handed out only once
+   * durable here, and `advance` acknowledges only the apply. @default false
+   */
+  asyncStorageWrites?: boolean;
 }
 
 /** The options {@link RAFT_CORE_DEFAULTS} gives values for. */
 export type DefaultedCoreOptions = 'electionTicks' | 'heartbeatTicks' | 'preVote' | 'checkQuorum' | 'forwardProposals' | 'maxInflightMsgs' | 'maxInflightBytes'
-  | 'maxMsgBytes' | 'maxUncommittedBytes' | 'snapshotChunkBytes' | 'snapshotWindow' | 'readMode' | 'leaseDriftTicks';
+  | 'maxMsgBytes' | 'maxUncommittedBytes' | 'snapshotChunkBytes' | 'snapshotWindow' | 'readMode' | 'leaseDriftTicks' | 'asyncStorageWrites';
 
 /** A snapshot the core starts from. */
 export interface RestoredSnapshot {
@@ -83,6 +90,7 @@ export const RAFT_CORE_DEFAULTS: Readonly<Required<Pick<RaftCoreOptions, Default
   snapshotWindow: 4,
   readMode: 'index',
   leaseDriftTicks: 1,
+  asyncStorageWrites: false,
 });
 
 /** Options with every default filled in. */

@@ -17,10 +17,14 @@ export class RaftLog {
   private snapTerm: number;
   /** Highest index known durable on this node's storage. */
   stable: number;
+  /** Highest index handed to the driver to persist (≥ `stable`; the rest is in flight). */
+  persisting: number;
   /** Highest index known committed. */
   committed: number;
-  /** Highest index handed to the driver to apply. */
+  /** Highest index whose apply the driver acknowledged. */
   applied: number;
+  /** Highest index handed to the driver to apply (≥ `applied`). */
+  applying: number;
   /** How many times a suffix of the log was replaced. */
   truncations = 0;
 
@@ -31,8 +35,10 @@ export class RaftLog {
     this.entries = sanitize(snapshotIndex, snapshotTerm, entries);
     if (this.entries.length > 0) this.first = this.entries[0]!.index;
     this.stable = this.lastIndex();
+    this.persisting = this.stable;
     this.committed = Math.max(snapshotIndex, Math.min(committed, this.lastIndex()));
     this.applied = snapshotIndex;
+    this.applying = snapshotIndex;
   }
 
   /** Index of the first entry held in memory. */
@@ -124,8 +130,9 @@ export class RaftLog {
     if (at <= this.lastIndex()) {
       this.truncations++;
       this.entries.length = at - this.first;
-      // What was durable beyond the cut is gone from the log's point of view.
+      // What was durable (or being written) beyond the cut is gone from the log's point of view.
       if (this.stable >= at) this.stable = at - 1;
+      if (this.persisting >= at) this.persisting = at - 1;
     }
     if (this.entries.length === 0) this.first = at;
     for (const e of entries) this.entries.push(e);
@@ -146,14 +153,31 @@ export class RaftLog {
     return this.entries.slice(start, j);
   }
 
-  /** Entries not yet known durable. */
+  /** Entries not yet known durable (some may be in flight). */
   unstableEntries(): Entry[] {
     return this.slice(this.stable + 1, this.lastIndex() + 1);
   }
 
-  /** Storage confirmed entries up to (index, term) durable. */
+  /** Entries not yet handed to the driver to persist; they count as being written from now on. */
+  takeUnpersisted(): Entry[] {
+    const es = this.slice(this.persisting + 1, this.lastIndex() + 1);
+    this.persisting = this.lastIndex();
+    return es;
+  }
+
+  /** Whether some entries were never handed out to persist. */
+  hasUnpersisted(): boolean {
+    return this.persisting < this.lastIndex();
+  }
+
+  /**
+   * Storage confirmed entries up to (index, term) durable. The term check
+   * makes a late acknowledgement of entries since replaced in memory (a
+   * truncation while their write was in flight) count for nothing.
+   */
   stableTo(index: number, term: number): void {
     if (index > this.stable && this.matchTerm(index, term)) this.stable = index;
+    if (this.persisting < this.stable) this.persisting = this.stable;
   }
 
   commitTo(index: number): void {
@@ -163,18 +187,27 @@ export class RaftLog {
     }
   }
 
-  /** Whether there are committed entries not handed out yet. */
-  hasNextCommitted(): boolean {
-    return this.committed > this.applied;
+  /** The highest index that may be handed out to apply: committed, and durable here if `durableOnly`. */
+  private applyLimit(durableOnly: boolean): number {
+    return durableOnly ? Math.min(this.committed, this.stable) : this.committed;
   }
 
-  /** Committed entries not yet handed out. */
-  nextCommitted(): Entry[] {
-    return this.slice(this.applied + 1, this.committed + 1);
+  /** Whether there are committed entries not handed out yet. */
+  hasNextCommitted(durableOnly = false): boolean {
+    return this.applyLimit(durableOnly) > this.applying;
+  }
+
+  /** Committed entries not yet handed out; they count as being applied from now on. */
+  takeCommitted(durableOnly = false): Entry[] {
+    const limit = this.applyLimit(durableOnly);
+    const es = this.slice(this.applying + 1, limit + 1);
+    if (limit > this.applying) this.applying = limit;
+    return es;
   }
 
   appliedTo(index: number): void {
     if (index > this.applied) this.applied = index;
+    if (index > this.applying) this.applying = index;
   }
 
   /** A snapshot at (index, term) now covers the log up to `index`. Entries are kept (see `compact`). */
@@ -201,17 +234,20 @@ export class RaftLog {
     if (this.matchTerm(index, term) && index <= this.lastIndex()) {
       this.compact(index - 1);
       this.stable = Math.max(this.stable, index);
+      this.persisting = Math.max(this.persisting, this.stable);
     } else {
       this.entries = [];
       this.first = index + 1;
       // Nothing past the snapshot is held any more, durable or not.
       this.stable = index;
+      this.persisting = index;
     }
     this.snapIndex = index;
     this.snapTerm = term;
     if (this.first > index + 1) this.first = index + 1;
     this.committed = Math.max(this.committed, index);
     this.applied = Math.max(this.applied, index);
+    this.applying = Math.max(this.applying, this.applied);
   }
 }
 

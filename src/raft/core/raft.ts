@@ -618,8 +618,8 @@ export class RaftCore {
       this.msgs.length > 0 ||
       this.msgsAfterPersist.length > 0 ||
       this.readStates.length > 0 ||
-      this.log.stable < this.log.lastIndex() ||
-      this.log.hasNextCommitted() ||
+      this.log.hasUnpersisted() ||
+      this.log.hasNextCommitted(this.opts.asyncStorageWrites) ||
       this.hardStateChanged() ||
       this.softStateChanged() ||
       this.pendingInstall !== null ||
@@ -627,16 +627,23 @@ export class RaftCore {
     );
   }
 
-  /** Take everything pending. Call `advance()` with it before the next `ready()`. */
+  /**
+   * Take everything pending. Without `asyncStorageWrites`, call `advance()`
+   * with it before the next `ready()`; with it, the next may be taken while
+   * this one's write is in flight (each Ready hands out only what earlier
+   * ones did not).
+   */
   ready(): Ready {
     this.flushAppends();
     const softState = this.softStateChanged() ? this.softState() : null;
     if (softState !== null) this.prevSoft = softState;
+    const hardState = this.hardStateChanged() ? { term: this.term, vote: this.vote, commit: this.log.committed } : null;
+    if (hardState !== null) this.prevHard = hardState;
     const rd: Ready = {
       softState,
-      hardState: this.hardStateChanged() ? { term: this.term, vote: this.vote, commit: this.log.committed } : null,
-      entries: this.log.unstableEntries(),
-      committedEntries: this.log.nextCommitted(),
+      hardState,
+      entries: this.log.takeUnpersisted(),
+      committedEntries: this.log.takeCommitted(this.opts.asyncStorageWrites),
       messages: this.msgs,
       messagesAfterPersist: this.msgsAfterPersist,
       readStates: this.readStates,
@@ -649,15 +656,15 @@ export class RaftCore {
     return rd;
   }
 
-  /** Acknowledge a Ready: its entries and hard state are durable and its committed entries applied. */
+  /**
+   * Acknowledge a Ready: its snapshot installed and its committed entries
+   * applied, and (unless `asyncStorageWrites`, where {@link persisted} says
+   * it) its entries and hard state durable.
+   */
   advance(rd: Ready): void {
-    if (rd.hardState !== null) this.prevHard = rd.hardState;
     if (rd.snapshot !== null) finishInstall(this, rd.snapshot);
     const lastNew = rd.entries[rd.entries.length - 1];
-    if (lastNew !== undefined) {
-      this.log.stableTo(lastNew.index, lastNew.term);
-      this.onSelfPersisted();
-    }
+    if (lastNew !== undefined && !this.opts.asyncStorageWrites) this.persisted(lastNew.index, lastNew.term);
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastApplied !== undefined) {
       this.log.appliedTo(lastApplied.index);
@@ -668,8 +675,14 @@ export class RaftCore {
     }
   }
 
-  /** The leader counts itself towards commit only for what its own disk holds. */
-  private onSelfPersisted(): void {
+  /**
+   * Storage made the log durable up to (index, term): every write handed out
+   * up to that entry resolved. A leader counts itself towards commit only
+   * for what its own disk holds; an acknowledgement of entries replaced in
+   * memory since (other term at that index) counts for nothing.
+   */
+  persisted(index: number, term: number): void {
+    this.log.stableTo(index, term);
     if (this.role !== 'leader') return;
     const self = this.tracker.progress.get(this.id);
     if (self !== undefined && self.maybeUpdate(this.log.stable)) maybeCommit(this);

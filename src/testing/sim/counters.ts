@@ -8,7 +8,7 @@
 /** Counters every sweep must see above zero (see {@link missingCoverage}). */
 export const REQUIRED_COVERAGE: readonly string[] = Object.freeze([
   'leaderChanges', 'logTruncations', 'preVoteRejections', 'readIndexWaits', 'snapshotInstalls', 'configChanges', 'crashes', 'restarts',
-  'partitions', 'corruptRejected', 'pauses', 'wipes', 'readStates', 'leaseReads', 'clientOk', 'clientFail', 'clientInfo',
+  'partitions', 'corruptRejected', 'pauses', 'wipes', 'readStates', 'leaseReads', 'clientOk', 'clientFail', 'clientInfo', 'writesQueued',
 ]);
 
 /** Named counters that only go up. */

@@ -49,6 +49,8 @@ export interface RaftSimOptions {
   realKvShare?: number;
   /** The disk model: the idealized one or `FileStorage` on a `SimDisk`. @default 'memory' */
   storage?: 'memory' | 'file';
+  /** How nodes persist Readies: `sync` (one at a time), `pipelined` (as `RaftNode`: next Ready taken while a write is in flight), or `auto`: pipelined in half of the seeds. @default 'auto' */
+  writes?: 'sync' | 'pipelined' | 'auto';
   /** The fault plan; picked from the seed (swarm testing) when omitted. */
   plan?: FaultPlan;
   /** Mean time between admin actions (snapshots, membership changes, transfers), ms; 0 turns them off. @default 300 */
@@ -70,6 +72,7 @@ export const RAFT_SIM_DEFAULTS: Readonly<Required<Omit<RaftSimOptions, 'seed' | 
   checkQuorum: true, spares: 2, trailingEntries: 10, clients: 3, keys: 3, thinkMs: 10, opTimeoutMs: 1000, retryWrites: false,
   readMode: 'auto' as 'index' | 'lease' | 'auto', storage: 'memory' as 'memory' | 'file', adminEveryMs: 300, onRefusedStart: 'wipe' as 'wipe' | 'violation',
   scenario: null as string | null, maxMsgBytes: 4096, kv: 'auto' as 'sim' | 'real' | 'auto', realKvShare: 0.25,
+  writes: 'auto' as 'sync' | 'pipelined' | 'auto',
 });
 
 /** Fill defaults. */

@@ -10,7 +10,8 @@
 import { decodeRaftFrame, encodeRaftFrame } from '../../codec/raft.js';
 import { initialConfig, toStored } from '../../raft/core/confchange.js';
 import { RaftCore } from '../../raft/core/raft.js';
-import { EntryType, type Entry, type Message, type NodeId, type Ready } from '../../raft/core/types.js';
+import { EntryType, type Entry, type HardState, type Message, type NodeId, type Ready } from '../../raft/core/types.js';
+import { PersistPipeline } from '../../raft/persist.js';
 import type { PersistentState, StoredSnapshot } from '../../storage/storage.js';
 import { PacketFabric } from '../../transport/fabric.js';
 import { EventLoop, settleMicrotasks } from './event-loop.js';
@@ -69,6 +70,8 @@ export class RaftSim {
 
   /** How leaders serve reads in this run. */
   readonly readMode: 'index' | 'lease';
+  /** How nodes persist Readies: one at a time, or pipelined as `RaftNode` does (see `RaftSimOptions.writes`). */
+  readonly writes: 'sync' | 'pipelined';
   /** What replicas apply: the simulator's register machine, or the real `KvStateMachine`. */
   readonly kvMode: 'sim' | 'real';
   /** @internal */ readonly replicas: Replicas;
@@ -80,12 +83,14 @@ export class RaftSim {
     this.readMode = r === 'auto' ? (this.streams.stream('read-mode').next() < 0.35 ? 'lease' : 'index') : r;
     const k = this.o.kv;
     this.kvMode = k === 'auto' ? (this.streams.stream('kv-mode').next() < this.o.realKvShare ? 'real' : 'sim') : k;
+    const w = this.o.writes;
+    this.writes = w === 'auto' ? (this.streams.stream('write-mode').next() < 0.5 ? 'pipelined' : 'sync') : w;
     this.replicas = new Replicas(this, this.kvMode === 'real');
     this.fabric = new PacketFabric(this.loop.clock(), this.streams.network, { minDelayMs: this.o.delayMs[0], maxDelayMs: this.o.delayMs[1] });
     this.ids = Array.from({ length: this.o.nodes }, (_, i) => `n${i + 1}`);
     const all = Array.from({ length: this.o.nodes + this.o.spares }, (_, i) => `n${i + 1}`);
     this.nodes = all.map((id) => ({
-      id, core: null, disk: (makeDisk ?? memoryDiskFor)(this, id), writing: false, scheduled: false, incarnation: 0, paused: null,
+      id, core: null, disk: (makeDisk ?? memoryDiskFor)(this, id), pipeline: null, writing: false, scheduled: false, incarnation: 0, paused: null,
       wiped: false, tickScale: 1, failed: false, refused: false, rng: this.streams.jitter(id), sm: emptyKvState(), kv: null, config: this.initialConfig(id),
     }));
   }
@@ -150,9 +155,10 @@ export class RaftSim {
     n.core = new RaftCore({
       id: n.id, voters: this.startsAsVoter(n) ? this.ids : [], prng: n.rng.fork(`boot-${n.incarnation}`), electionTicks: this.o.electionTicks,
       heartbeatTicks: 1, preVote: this.o.preVote, checkQuorum: this.o.checkQuorum, maxMsgBytes: this.o.maxMsgBytes, snapshotChunkBytes: 256,
-      readMode: this.readMode, hardState: st.hardState, entries: st.entries,
+      readMode: this.readMode, asyncStorageWrites: this.writes === 'pipelined', hardState: st.hardState, entries: st.entries,
       ...(snap !== null ? { snapshot: { index: snap.meta.index, term: snap.meta.term, config: snap.meta.config, data: snap.data } } : {}),
     });
+    n.pipeline = this.writes === 'pipelined' ? this.pipelineFor(n, st.hardState) : null;
     this.checker.restarted(n.id, st.entries, snap?.meta.index ?? 0);
     this.fabric.attach(n.id, (from, frame) => this.atNode(n, () => this.receive(n, from, frame)));
     this.scheduleTick(n, n.incarnation);
@@ -214,6 +220,7 @@ export class RaftSim {
     this.trace.append(this.loop.now, n.id, rd.softState?.role, rd.hardState?.term, commitAtReady, rd.entries.length, rd.messages.length, rd.committedEntries.length);
     this.onPersist?.(n, rd);
     this.send(n.id, rd.messages);
+    if (n.pipeline !== null) return this.processPipelined(n, n.pipeline, rd, commitAtReady);
     n.writing = true;
     const inc = n.incarnation;
     const done = (): void => this.atNode(n, () => {
@@ -226,6 +233,43 @@ export class RaftSim {
     } else {
       n.disk.save(rd.hardState, rd.entries, done, fail);
     }
+  }
+
+  /**
+   * Pipelined writes, as RaftNode does them: the Ready's write joins the
+   * node's pipeline and the Ready completes at once (its committed entries
+   * are durable here already); a leader's snapshot waits for the pipeline
+   * to drain and is written first, and no Ready is taken meanwhile.
+   */
+  private processPipelined(n: SimNode, p: PersistPipeline, rd: Ready, commitAtReady: number): void {
+    if (rd.snapshot === null) return this.completeWrite(n, rd, commitAtReady);
+    n.writing = true;
+    const inc = n.incarnation;
+    const s = rd.snapshot;
+    const fail = (e: unknown): void => { if (n.incarnation === inc) this.failStop(n, e); };
+    p.onIdle(() => {
+      if (n.incarnation !== inc) return;
+      n.disk.saveSnapshot({ meta: { index: s.index, term: s.term, config: s.config }, data: s.data }, s.index, s.discardLog, () => this.atNode(n, () => {
+        if (n.incarnation === inc && n.core !== null) this.completeWrite(n, rd, commitAtReady);
+      }), fail);
+    });
+  }
+
+  /** A pipelined node's writes: completions run at the node (deferred while paused); a late one of an earlier incarnation is dropped. */
+  private pipelineFor(n: SimNode, saved: HardState): PersistPipeline {
+    const inc = n.incarnation;
+    return new PersistPipeline({
+      save: (u, done, fail) => n.disk.save(u.hardState, u.entries, () => this.atNode(n, () => { if (n.incarnation === inc) done(); }), (e) => { if (n.incarnation === inc) fail(e); }),
+      durable: (after, last, hard) => {
+        if (n.incarnation !== inc || n.core === null) return;
+        this.checker.now = this.loop.now;
+        if (hard !== null) this.checker.hardState(n.id, hard.term, hard.vote);
+        this.send(n.id, after);
+        if (last !== null) n.core.persisted(last.index, last.term);
+        this.kick(n);
+      },
+      failed: (e) => { if (n.incarnation === inc) this.failStop(n, e); },
+    }, saved);
   }
 
   /** Log Matching on new entries, and at most one uncommitted configuration change in a leader's log. */
@@ -246,8 +290,14 @@ export class RaftSim {
     this.checker.now = this.loop.now;
     if (rd.snapshot !== null) this.installed(n, rd);
     const commitAtReady = rd.snapshot !== null ? Math.max(commitAtTake, rd.snapshot.index) : commitAtTake;
-    if (rd.hardState !== null) this.checker.hardState(n.id, rd.hardState.term, rd.hardState.vote);
-    this.send(n.id, rd.messagesAfterPersist);
+    if (n.pipeline !== null) {
+      // Written together with what is already waiting, after the write in flight.
+      if (!n.pipeline.idle && (rd.entries.length > 0 || rd.hardState !== null)) this.counters.add('writesQueued');
+      n.pipeline.push(rd.hardState, rd.entries, rd.messagesAfterPersist);
+    } else {
+      if (rd.hardState !== null) this.checker.hardState(n.id, rd.hardState.term, rd.hardState.vote);
+      this.send(n.id, rd.messagesAfterPersist);
+    }
     this.checker.commitIndex(n.id, commitAtReady);
     const fresh = rd.committedEntries.filter((e) => e.index > n.sm.index);
     this.checker.appliedEntries(n.id, fresh, commitAtReady);

@@ -75,10 +75,11 @@ export function passed(r: RaftSimResult): boolean {
 }
 
 /** The replay command of a run. */
-export function replayCommand(o: { seed: number; nodes?: number | undefined; steps?: number | undefined; scenario?: string | null | undefined; storage?: string | undefined; kv?: string | undefined }): string {
+export function replayCommand(o: { seed: number; nodes?: number | undefined; steps?: number | undefined; scenario?: string | null | undefined; storage?: string | undefined; kv?: string | undefined; writes?: string | undefined }): string {
   const scenario = o.scenario != null ? ` --scenario ${o.scenario}` : '';
   const kv = o.kv === 'sim' || o.kv === 'real' ? ` --kv ${o.kv}` : '';
-  return `npm run sim -- --seed ${o.seed} --nodes ${o.nodes ?? 3} --steps ${o.steps ?? 5000}${scenario}${o.storage === 'file' ? ' --storage file' : ''}${kv}`;
+  const writes = o.writes === 'sync' || o.writes === 'pipelined' ? ` --writes ${o.writes}` : '';
+  return `npm run sim -- --seed ${o.seed} --nodes ${o.nodes ?? 3} --steps ${o.steps ?? 5000}${scenario}${o.storage === 'file' ? ' --storage file' : ''}${kv}${writes}`;
 }
 
 /** Run one seed through the fault phase and the heal, with every check. */
@@ -119,7 +120,7 @@ async function heal(sim: RaftSim, clients: SimClients): Promise<{ leader: boolea
   }
   const et = sim.o.electionTicks * sim.o.tickMs;
   // Slow syncs issued during the faults finish first: the heal starts with working disks.
-  await sim.runUntil(sim.loop.now + 5000, () => sim.nodes.every((n) => !n.writing));
+  await sim.runUntil(sim.loop.now + 5000, () => sim.nodes.every((n) => !n.writing && (n.pipeline?.idle ?? true)));
   const start = sim.loop.now;
   // A leader within 2 × the max election timeout (2 × 2 ET), and it commits an entry of its term (its blank entry) with no client writing.
   const committedOwnTerm = (): boolean => {
@@ -202,7 +203,7 @@ function result(sim: RaftSim, plan: FaultPlan, clients: SimClients, driver: Faul
   counters.configChanges = sim.counters.get('configChanges');
   counters.tornTails = sim.nodes.reduce((s, n) => s + n.disk.tornTails, 0);
   return {
-    seed: sim.o.seed, plan: `${formatFaultPlan(plan)} reads=${sim.readMode} kv=${sim.kvMode}`, violations, events: sim.loop.eventsRun, virtualMs: sim.loop.now, acked: clients.acked.length,
+    seed: sim.o.seed, plan: `${formatFaultPlan(plan)} reads=${sim.readMode} kv=${sim.kvMode} writes=${sim.writes}`, violations, events: sim.loop.eventsRun, virtualMs: sim.loop.now, acked: clients.acked.length,
     ops: clients.history.length, linearizable: lin.result, leaderAfterHeal: h.leader, converged: h.converged, settled: h.settled, counters, maxTerm,
     faultLog: driver.log, history: clients.history, memberHistory: clients.memberHistory, kv: sim.kvMode, traceHash: sim.trace.hash, replay: replayCommand(sim.o),
   };

@@ -6,6 +6,7 @@
  * @module
  */
 import type { RaftCore } from '../../raft/core/raft.js';
+import type { PersistPipeline } from '../../raft/persist.js';
 import type { Entry, HardState, NodeId, SnapshotConfig } from '../../raft/core/types.js';
 import type { PersistentState, StoredSnapshot } from '../../storage/storage.js';
 import type { Prng } from '../../util/prng.js';
@@ -54,7 +55,9 @@ export interface SimNode {
   kv: KvStateMachine | null;
   /** Configuration in force at the applied index. */
   config: SnapshotConfig;
-  /** A Ready is being persisted; the next one waits for it. */
+  /** @internal Pipelined writes (`writes: 'pipelined'`), or null when each Ready is persisted before the next. */
+  pipeline: PersistPipeline | null;
+  /** A Ready is being persisted (pipelined: a leader's snapshot is being installed); the next one waits for it. */
   writing: boolean;
   /** A Ready-processing event is already queued. */
   scheduled: boolean;

@@ -19,6 +19,8 @@ export interface SweepOptions {
   storage?: 'memory' | 'file';
   /** What replicas apply (see `RaftSimOptions.kv`). @default 'auto' */
   kv?: 'sim' | 'real' | 'auto';
+  /** How nodes persist Readies (see `RaftSimOptions.writes`). @default 'auto' */
+  writes?: 'sync' | 'pipelined' | 'auto';
   /** Run this named scenario instead of a swarm-picked plan. */
   scenario?: string;
   /** Print every run's plan. @default false */
@@ -57,7 +59,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   let failures = 0;
   for (const nodes of o.sizes ?? [3, 5]) {
     for (const seed of o.seeds) {
-      const base = { seed, nodes, steps: o.steps ?? 5000, storage: o.storage ?? 'memory', kv: o.kv ?? 'auto' };
+      const base = { seed, nodes, steps: o.steps ?? 5000, storage: o.storage ?? 'memory', kv: o.kv ?? 'auto', writes: o.writes ?? 'auto' };
       const { result, ok } = o.scenario !== undefined ? await scenarioRun(o.scenario, base) : await plainRun(base);
       runs++;
       events += result.events;
@@ -76,7 +78,7 @@ export async function sweep(o: SweepOptions): Promise<SweepSummary> {
   return { runs, failures, failed, events, seedsPerSecond: runs / secs, eventsPerSecond: events / secs, counters, missing };
 }
 
-async function plainRun(o: { seed: number; nodes: number; steps: number; storage: 'memory' | 'file'; kv: 'sim' | 'real' | 'auto' }): Promise<{ result: RaftSimResult; ok: boolean }> {
+async function plainRun(o: { seed: number; nodes: number; steps: number; storage: 'memory' | 'file'; kv: 'sim' | 'real' | 'auto'; writes: 'sync' | 'pipelined' | 'auto' }): Promise<{ result: RaftSimResult; ok: boolean }> {
   const result = await runSim(o);
   return { result, ok: passed(result) };
 }
