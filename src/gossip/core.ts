@@ -13,7 +13,6 @@ import { CoreContext, type GossipCoreStats, type OutPacket } from './context.js'
 import type { GossipEvent } from './events.js';
 import { housekeepBulk, onHave, onWant } from './bulk.js';
 import type { JoinAuthenticator } from './join-secret.js';
-import { IntList } from './int-list.js';
 import { ALIVE, IdInterner, LEFT, type MemberInfo } from './members.js';
 import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
 import { onDigest } from './digest.js';
@@ -129,11 +128,9 @@ export class GossipCore {
       const i = c.table.ids.intern(id);
       if (i === c.self || c.table.state(i) !== 0) continue;
       c.table.set(i, ALIVE, 1, now);
-      c.probeOrder.push(i);
       // Their own signed records, as a finished bootstrap would have brought.
       if (c.join !== null) c.join.remember(i, c.join.sign({ id, inc: 1, addr: c.table.address(i), meta: c.table.meta(i) }));
     }
-    c.probeIndex = c.probeOrder.length; // the next probe reshuffles
   }
 
   /**
@@ -153,8 +150,6 @@ export class GossipCore {
     t.copyRowsFrom(template.c.table);
     t.set(template.c.self, ALIVE, 1, now);
     t.set(c.self, state, inc, now);
-    c.probeOrder = new IntList();
-    c.probeIndex = 0; // the first probe shuffles the order
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import { DIGEST_FANOUT } from '../codec/gossip.js';
 import { IntList } from './int-list.js';
+import { ProbeRing } from './ring.js';
 
 /** A member's state. Order matters: at one incarnation a later state wins. */
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
@@ -92,10 +93,14 @@ export class MemberTable {
   private readonly metas = new Map<number, Uint8Array>();
   /** Indices of known members, in the order they became known. */
   readonly known = new IntList();
+  /** The live members (alive or suspect) in probe-ring order (see ring.ts). */
+  readonly ring: ProbeRing;
   private live = 0;
   private seqCounter = 0;
 
-  constructor(readonly ids: IdInterner) {}
+  constructor(readonly ids: IdInterner) {
+    this.ring = new ProbeRing(ids);
+  }
 
   /** Number of alive or suspect members (the "n" of the timeouts and budget). */
   get liveCount(): number {
@@ -150,6 +155,8 @@ export class MemberTable {
     const wasLive = prev === ALIVE || prev === SUSPECT;
     const isLive = state === ALIVE || state === SUSPECT;
     this.live += (isLive ? 1 : 0) - (wasLive ? 1 : 0);
+    if (isLive && !wasLive) this.ring.add(i);
+    else if (wasLive && !isLive) this.ring.remove(i);
     if (prev !== state) this.changedAt[i] = now;
     if (prev !== 0) this.mix(i, this.rowHash(i));
     this.st[i] = state;
@@ -204,6 +211,7 @@ export class MemberTable {
     this.changeSeq.set(src.changeSeq);
     this.leaves.set(src.leaves);
     this.known.copyFrom(src.known);
+    this.ring.copyFrom(src.ring);
     this.live = src.live;
     this.seqCounter = src.seqCounter;
   }
@@ -211,7 +219,10 @@ export class MemberTable {
   /** Forget `i` entirely (a dead member past its reconnect period). */
   forget(i: number): void {
     if (this.state(i) === 0) return;
-    if (this.isLive(i)) this.live--;
+    if (this.isLive(i)) {
+      this.live--;
+      this.ring.remove(i);
+    }
     this.mix(i, this.rowHash(i));
     this.st[i] = 0;
     this.inc[i] = 0;

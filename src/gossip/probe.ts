@@ -1,6 +1,6 @@
 /**
  * SWIM failure detection with the Lifeguard refinements: round-robin probes
- * over a shuffled member list, indirect probes through k relays that nack
+ * over a ring shared by all members (ring.ts), indirect probes through k relays that nack
  * when the target stays silent, a buddy notice to a suspect, awareness-
  * stretched timeouts, and reconnect pings to remembered dead members.
  * @internal
@@ -53,12 +53,10 @@ export function startProbe(c: CoreContext): void {
 /**
  * A suspect we must check once more before our own timer may declare it dead
  * (see `Suspicion.recheck`), or one someone else accused that wants our
- * independent check (see `Suspicion.wantsProbe`), else the next live member
- * in this round's order (a new round when the order is used up). The
- * round-robin target skipped for a suspect is probed next time. The order is
- * shuffled as it is walked (Fisher–Yates one step per probe: a uniform pick
- * among the not yet probed), so a round costs O(1) a probe and no burst of
- * O(N) when 10,000 simulated members start together.
+ * independent check (see `Suspicion.wantsProbe`), else this period's member
+ * on the probe ring (see ring.ts): every member is probed by exactly one
+ * other each period, instead of by a Poisson number of them, and each
+ * member still probes every other once per `M − 1` periods.
  */
 function nextTarget(c: CoreContext): number | undefined {
   for (const [i, s] of c.suspicions) {
@@ -73,25 +71,7 @@ function nextTarget(c: CoreContext): number | undefined {
     s.willCheck = false;
     return i;
   }
-  for (let pass = 0; pass < 2; pass++) {
-    const order = c.probeOrder;
-    while (c.probeIndex < order.length) {
-      const k = c.probeIndex++;
-      const j = k + c.rng.int(order.length - k);
-      const i = order.get(j);
-      order.set(j, order.get(k));
-      order.set(k, i);
-      if (i !== c.self && c.table.isLive(i)) return i;
-    }
-    reshuffle(c);
-  }
-  return undefined;
-}
-
-/** Rebuild the order from live members, dropping the dead (the walk shuffles it). */
-function reshuffle(c: CoreContext): void {
-  c.probeOrder = c.table.known.filter((i) => i !== c.self && c.table.isLive(i), c.probeOrder);
-  c.probeIndex = 0;
+  return c.table.ring.targetOf(c.self, Math.floor(c.now / c.opts.probeIntervalMs));
 }
 
 /**
