@@ -148,7 +148,7 @@ export interface GossipOptions extends Partial<GossipTunables> {
    */
   incarnation?: number;
   /**
-   * Seed of the core's random choices (shuffles, fanout targets).
+   * Seed of the core's random choices (fanout targets, relays, suspect checks).
    * @default derived from the id
    */
   seed?: number | string;

@@ -14,7 +14,6 @@ import { BroadcastQueue, retransmitBudget } from './broadcast-queue.js';
 import type { ResolvedGossipOptions } from './config.js';
 import { BulkState } from './bulk.js';
 import type { GossipEvent } from './events.js';
-import { IntList } from './int-list.js';
 import { hmacJoinAuthenticator, JoinGate, type JoinAuthenticator } from './join-secret.js';
 import { IdInterner, MemberTable } from './members.js';
 import { QuietSuspicions } from './quiet.js';
@@ -95,8 +94,6 @@ export class CoreContext {
   /** Large payloads pulled over the reliable stream. */
   readonly bulk = new BulkState();
   probe: ProbeState | null = null;
-  probeOrder = new IntList();
-  probeIndex = 0;
   seqNo = 0;
   leaving = false;
   now = 0;

@@ -46,9 +46,17 @@ export class IntList {
     this.n--;
   }
 
-  /** A new list of the items passing `ok`. */
-  filter(ok: (v: number) => boolean): IntList {
-    const out = new IntList(this.n);
+  /** Replace the items with a copy of `src`'s (with an eighth of room to grow). */
+  copyFrom(src: IntList): void {
+    this.data = new Int32Array(Math.max(4, src.n + (src.n >> 3)));
+    this.data.set(src.data.subarray(0, src.n));
+    this.n = src.n;
+  }
+
+  /** The items passing `ok`, in a new list or written over `out` (reusing its buffer). */
+  filter(ok: (v: number) => boolean, out: IntList = new IntList(this.n)): IntList {
+    out.n = 0;
+    if (out.data.length < this.n) out.data = new Int32Array(this.n);
     for (let i = 0; i < this.n; i++) if (ok(this.data[i]!)) out.push(this.data[i]!);
     return out;
   }

@@ -49,7 +49,6 @@ export function mergeAlive(c: CoreContext, m: AliveMsg, mode: MergeMode): void {
   t.setAddress(i, m.addr);
   t.setMeta(i, m.meta);
   c.suspicions.delete(i);
-  if (prev === 0) insertProbeTarget(c, i);
   if (prev === 0 || prev === DEAD || prev === LEFT) c.events.push({ type: 'join', member: t.info(i) });
   else if (prev === SUSPECT) c.events.push({ type: 'alive', member: t.info(i) });
   else if (changedInfo) c.events.push({ type: 'update', member: t.info(i) });
@@ -191,20 +190,6 @@ function scheduleExpiry(c: CoreContext, i: number, s: Suspicion, at = s.deadline
     const id = c.idOf(i);
     mergeDead(c, { t: 'dead', id, inc: c.table.incarnation(i), by: c.opts.id, left: false }, 'gossip');
   });
-}
-
-/**
- * A new member goes to a random not-yet-probed place of this round's order,
- * so it is probed within one round. A swap, not a splice: O(1) even when a
- * full-table sync brings 10,000 members at once.
- */
-function insertProbeTarget(c: CoreContext, i: number): void {
-  const order = c.probeOrder;
-  order.push(i);
-  const from = Math.min(c.probeIndex, order.length - 1);
-  const j = from + c.rng.int(order.length - from);
-  order.set(order.length - 1, order.get(j));
-  order.set(j, i);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

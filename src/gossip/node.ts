@@ -24,7 +24,14 @@ export const DEFAULT_MAX_STREAM_BYTES = 1024 * 1024;
 export interface GossipNodeOptions extends Omit<GossipOptions, 'address'> {
   /** The datagram transport; its `address` is this member's address. */
   transport: GossipTransport;
-  /** Time source. @default realClock() */
+  /**
+   * Time source. The core counts protocol periods from the time it is
+   * given, and members probe in step on their shared ring (each probed once
+   * a period) only when they agree on the period number: with the default
+   * clock the node adds `performance.timeOrigin`, so hosts whose wall
+   * clocks agree (NTP) agree on it; a clock passed here is used as it is.
+   * @default realClock()
+   */
   clock?: Clock;
   /** Encrypt and authenticate every packet with this keyring. @default none (plaintext) */
   keyring?: GossipKeyring;
@@ -100,6 +107,8 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   readonly stats: GossipNodeStats = { malformed: 0, unauthenticated: 0, wrongCluster: 0, replayed: 0, streamIn: 0, streamMalformed: 0 };
   private readonly core: GossipCore;
   private readonly clock: Clock;
+  /** Added to the clock's time for the core: wall-clock aligned with the default clock (see `clock`). */
+  private readonly timeBase: number;
   private readonly transport: GossipTransport;
   private readonly keyring: GossipKeyring | undefined;
   private readonly aad: Uint8Array;
@@ -116,6 +125,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     }
     this.transport = options.transport;
     this.clock = options.clock ?? realClock();
+    this.timeBase = options.clock === undefined ? Math.floor(performance.timeOrigin) : 0;
     this.keyring = options.keyring;
     // The core takes only its own options; the adapters stay here.
     const { transport: _t, clock: _c, keyring: _k, onIncarnation: _o, leaveTimeoutMs: _l, ...core } = options;
@@ -145,32 +155,32 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     if (this.running) return;
     this.running = true;
     this.transport.onPacket((p, from, stream) => this.onPacket(p, from, stream === true));
-    this.apply(this.core.start(this.clock.now()));
+    this.apply(this.core.start(this.now()));
     if (seeds.length > 0) this.join(seeds);
   }
 
   /** Contact more seeds (addresses). */
   join(seeds: readonly string[]): void {
     this.ensureRunning();
-    this.apply(this.core.join(seeds, this.clock.now()));
+    this.apply(this.core.join(seeds, this.now()));
   }
 
   /** Send `payload` to every member (fragmented if large); rejects payloads above `maxUserPayloadBytes`. */
   broadcast(payload: Uint8Array): void {
     this.ensureRunning();
-    this.apply(this.core.broadcast(payload, this.clock.now()));
+    this.apply(this.core.broadcast(payload, this.now()));
   }
 
   /** Publish new metadata. */
   setMeta(meta: Uint8Array): void {
     this.ensureRunning();
-    this.apply(this.core.setMeta(meta, this.clock.now()));
+    this.apply(this.core.setMeta(meta, this.now()));
   }
 
   /** Set (or with `null` delete) an entry of this member's replicated key/value table. */
   setKv(key: string, value: Uint8Array | null): void {
     this.ensureRunning();
-    this.apply(this.core.setKv(key, value, this.clock.now()));
+    this.apply(this.core.setKv(key, value, this.now()));
   }
 
   /** A member's key/value table as seen here. */
@@ -196,7 +206,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   /** Announce departure, keep gossiping it for `leaveTimeoutMs`, then stop. */
   async leave(): Promise<void> {
     if (!this.running) return;
-    this.apply(this.core.leave(this.clock.now()));
+    this.apply(this.core.leave(this.now()));
     const n = Math.max(2, this.core.liveCount);
     const wait = this.options.leaveTimeoutMs ?? Math.max(1000, 3 * this.core.options.gossipIntervalMs * Math.ceil(Math.log2(n)));
     await new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait));
@@ -250,10 +260,15 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       this.stats.wrongCluster++;
       return;
     }
-    this.apply(this.core.receive(env.from, env.msgs, this.clock.now(), from));
+    this.apply(this.core.receive(env.from, env.msgs, this.now(), from));
   }
 
   /** Send packets, emit events, re-arm the timer. */
+  /** The core's time: the clock's, on the wall-clock time base with the default clock. */
+  private now(): number {
+    return this.clock.now() + this.timeBase;
+  }
+
   private apply(out: GossipOutput): void {
     for (const p of out.packets) this.sendPacket(p.addr, encodeGossipPacket(this.core.options.clusterId, this.id, p.msgs), p.stream === true);
     for (const ev of out.events) this.emitEvent(ev);
@@ -310,7 +325,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       this.timerAt = Number.POSITIVE_INFINITY;
-      if (this.running) this.apply(this.core.tick(this.clock.now()));
-    }, Math.max(0, next - this.clock.now()));
+      if (this.running) this.apply(this.core.tick(this.now()));
+    }, Math.max(0, next - this.now()));
   }
 }

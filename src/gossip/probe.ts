@@ -1,6 +1,6 @@
 /**
  * SWIM failure detection with the Lifeguard refinements: round-robin probes
- * over a shuffled member list, indirect probes through k relays that nack
+ * over a ring shared by all members (ring.ts), indirect probes through k relays that nack
  * when the target stays silent, a buddy notice to a suspect, awareness-
  * stretched timeouts, and reconnect pings to remembered dead members.
  * @internal
@@ -51,10 +51,12 @@ export function startProbe(c: CoreContext): void {
 }
 
 /**
- * A suspect someone else accused that wants our independent check (see
- * `Suspicion.wantsProbe`), else the next live member in this round's order
- * (a new shuffled round when the order is used up). The round-robin target
- * skipped for a suspect is probed next time.
+ * A suspect we must check once more before our own timer may declare it dead
+ * (see `Suspicion.recheck`), or one someone else accused that wants our
+ * independent check (see `Suspicion.wantsProbe`), else this period's member
+ * on the probe ring (see ring.ts): every member is probed by exactly one
+ * other each period, instead of by a Poisson number of them, and each
+ * member still probes every other once per `M − 1` periods.
  */
 function nextTarget(c: CoreContext): number | undefined {
   for (const [i, s] of c.suspicions) {
@@ -69,27 +71,7 @@ function nextTarget(c: CoreContext): number | undefined {
     s.willCheck = false;
     return i;
   }
-  for (let pass = 0; pass < 2; pass++) {
-    while (c.probeIndex < c.probeOrder.length) {
-      const i = c.probeOrder.get(c.probeIndex++);
-      if (i !== c.self && c.table.isLive(i)) return i;
-    }
-    reshuffle(c);
-  }
-  return undefined;
-}
-
-/** Rebuild the order from live members (dropping the dead) and shuffle it (Fisher–Yates). */
-function reshuffle(c: CoreContext): void {
-  const order = c.table.known.filter((i) => i !== c.self && c.table.isLive(i));
-  for (let k = order.length - 1; k > 0; k--) {
-    const j = c.rng.int(k + 1);
-    const tmp = order.get(k);
-    order.set(k, order.get(j));
-    order.set(j, tmp);
-  }
-  c.probeOrder = order;
-  c.probeIndex = 0;
+  return c.table.ring.targetOf(c.self, Math.floor(c.now / c.opts.probeIntervalMs));
 }
 
 /**

@@ -61,9 +61,10 @@ export function userBroadcast(p: ScenarioParams, bytes = 200, limitMs = 20_000):
 /**
  * 2b. Key/value updates at `rate` per second cluster-wide (written by
  * members in turn) for `durationMs`: delivery ratio and staleness (ms) as
- * seen by the first `observers` members (a sample, to bound memory at 10,000).
+ * seen by the first `observers` members (a sample, to bound memory at 10,000),
+ * `settleMs` after the last write.
  */
-export function updateBurst(p: ScenarioParams, rate = 1000, durationMs = 5000, observers = 200): { delivered: number; staleness: number[] } {
+export function updateBurst(p: ScenarioParams, rate = 1000, durationMs = 5000, observers = 200, settleMs = 15_000): { delivered: number; staleness: number[] } {
   const { sim, ids } = newSim(p);
   const written = new Map<string, number>();
   const lags: number[] = [];
@@ -83,7 +84,7 @@ export function updateBurst(p: ScenarioParams, rate = 1000, durationMs = 5000, o
       sim.act(id, (core, now) => core.setKv(key, new Uint8Array(16), now));
     });
   }
-  sim.run(durationMs + 15_000);
+  sim.run(durationMs + settleMs);
   // Each update is owed to every watcher but its writer.
   let owed = 0;
   for (const key of written.keys()) owed += watching.size - (watching.has(key.slice(0, key.indexOf('/'))) ? 1 : 0);

@@ -209,6 +209,17 @@ describe('anti-entropy by change log', () => {
     expect(sim.get('joiner').core.liveCount).toBe(1001);
   });
 
+  it('a joiner sends its request and a spare copy of its record with each quick attempt, until answered', () => {
+    const core = new GossipCore({ id: 'me', pushPullIntervalMs: 0 });
+    core.start(0);
+    const shape = (o: GossipOutput) => o.packets.filter((p) => p.to === 'seed').map((p) => p.msgs.map((m) => m.t).join('+'));
+    expect(shape(core.join(['seed'], 0))).toEqual(['syncReq+alive', 'alive']);
+    expect(shape(core.tick(500))).toEqual(['syncReq+alive', 'alive']);
+    expect(shape(core.tick(1000))).toEqual(['syncReq+alive', 'alive']);
+    feed(core, 'seed', [{ t: 'syncResp', epoch: 1, seq: 1, lo: 0, hi: 1 }, { t: 'alive', id: 'seed', inc: 1, addr: 'seed', meta }], 1600);
+    expect(shape(core.tick(5000)).filter((s) => s.startsWith('syncReq+'))).toEqual([]);
+  });
+
   it('two members exchange what each lacks', () => {
     const sim = new GossipSim({ seed: 3, member: { pushPullIntervalMs: 1000 } });
     sim.add('a');

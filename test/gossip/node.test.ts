@@ -155,6 +155,20 @@ describe('GossipNode driver', () => {
     expect(() => nodes[2]!.broadcast(new Uint8Array(1))).toThrow(/not running/);
   });
 
+  it('gives the core wall-clock-based time with the default clock (so hosts agree on probe periods), a given clock as it is', async () => {
+    const net = new MemoryGossipNetwork({ clock: new EventLoop().clock(), seed: 1 });
+    const wall = new GossipNode({ id: 'w', transport: net.transport('w') });
+    await wall.start();
+    const at = wall.members()[0]!.stateChangedAt;
+    await wall.stop();
+    expect(Math.abs(at - Date.now())).toBeLessThan(60_000);
+    const { loop, nodes } = cluster(1);
+    loop.runFor(1234);
+    await nodes[0]!.start();
+    expect(nodes[0]!.members()[0]!.stateChangedAt).toBe(1234);
+    await nodes[0]!.stop();
+  });
+
   it('rejects bad options with InvalidConfigError', () => {
     const net = new MemoryGossipNetwork();
     expect(() => new GossipNode({ id: 'a', transport: net.transport('a'), probeTimeoutMs: 5000 })).toThrow(/probeTimeoutMs: expected/);

@@ -9,7 +9,7 @@ const seeds = (k: number) => Array.from({ length: k }, (_, i) => i + 1);
 
 describe('gossip scenarios (small N, fixed seeds)', () => {
   it('1. a join reaches all 100 members within 2.4 s at 20% loss, without anti-entropy', () => {
-    for (const seed of seeds(5)) {
+    for (const seed of seeds(20)) {
       const r = S.joinSpread({ n: 100, loss: 0.2, seed, member: { pushPullIntervalMs: 0 } });
       expect(r.reachedAll).toBe(true);
       expect(r.t100).toBeLessThanOrEqual(2400);
@@ -20,9 +20,12 @@ describe('gossip scenarios (small N, fixed seeds)', () => {
   it('2. a user broadcast reaches everyone; a 200/s update burst is fully delivered', () => {
     const b = S.userBroadcast({ n: 100, loss: 0.05, seed: 1 }, 2000);
     expect(b.delivered).toBe(1);
+    // 200 updates/s is more than the packets of gossip rounds carry (each is sent R times by
+    // everyone): gossip delivers almost all within 15 s, anti-entropy (every 30 s) the rest.
     const u = S.updateBurst({ n: 50, loss: 0.05, seed: 1 }, 200, 3000);
-    expect(u.delivered).toBe(1);
+    expect(u.delivered).toBeGreaterThan(0.999);
     expect(S.percentile(u.staleness, 0.5)).toBeLessThan(1500);
+    expect(S.updateBurst({ n: 50, loss: 0.05, seed: 1 }, 200, 3000, 200, 35_000).delivered).toBe(1);
   });
 
   it('3. a crash is suspected at p50 ≤ 1.6 s and agreed dead at p50 ≤ 5 s (aim 8 s), p99 ≤ 2 × p50, at 20% loss', () => {
