@@ -56,9 +56,6 @@ export interface SnapshotPace {
   nextTurn(): Promise<void>;
 }
 
-/** Slices of 1,000 keys (a few milliseconds) on the host's timers. */
-export const DEFAULT_PACE: SnapshotPace = { keysPerTurn: 1000, nextTurn: () => new Promise((resolve) => setTimeout(resolve, 0)) };
-
 /** A pace on `clock`'s timers. */
 export function paceOn(clock: Clock, keysPerTurn: number): SnapshotPace {
   return { keysPerTurn, nextTurn: () => new Promise((resolve) => void clock.setTimeout(resolve, 0)) };
@@ -73,7 +70,7 @@ export function paceOn(clock: Clock, keysPerTurn: number): SnapshotPace {
  * the stream to its end or call its `return()`: until then the key space
  * defers pruning compacted history.
  */
-export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number, pace: SnapshotPace = DEFAULT_PACE): AsyncIterableIterator<Uint8Array> {
+export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number, pace: SnapshotPace): AsyncIterableIterator<Uint8Array> {
   const view = s.keys.capture();
   let head: Uint8Array;
   try {
@@ -172,7 +169,7 @@ function frame(chunk: Uint8Array, kind: string): unknown[] {
 }
 
 /** Read and validate a chunk stream; throws `DecodeError` if anything is malformed, missing or extra. */
-export async function readSnapshotChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, pace: SnapshotPace = DEFAULT_PACE): Promise<DecodedSnapshot> {
+export async function readSnapshotChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, pace: SnapshotPace): Promise<DecodedSnapshot> {
   let head: unknown[] | null = null;
   const histories: [string, Version[]][] = [];
   let ended = false;
