@@ -135,7 +135,7 @@ export class RaftSim {
     else this.bootCore(n, st);
   }
 
-  /** Run `fn` once a state-machine promise settles (before the next event: it counts as I/O), if `n` is the same process still. */
+  /** Run `fn` once a state-machine promise settles (counted as I/O in flight meanwhile), if `n` is the same process still. */
   private whenSettled<T>(n: SimNode, p: Promise<T>, fn: (v: T) => void): void {
     const inc = n.incarnation;
     this.io++;

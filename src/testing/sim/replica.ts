@@ -2,9 +2,9 @@
  * What a simulated node applies committed entries to: the simulator's own
  * register machine (`kv-sm.ts`), or, in a real-KV run, a `KvStateMachine`
  * beside it (the sim state then only keeps the applied index, term and the
- * rolling hash). Restores and snapshots of the real KV are asynchronous;
- * the simulator counts them as I/O in flight, so they settle before the
- * next event.
+ * rolling hash). Restores and snapshots of the real KV are asynchronous:
+ * they yield on the virtual clock every few keys, so they run across loop
+ * events, and the simulator counts them as I/O in flight until they settle.
  * @module
  */
 import { decodeConfig, toStored } from '../../raft/core/confchange.js';
