@@ -136,11 +136,13 @@ function runCells(rows: Row[], c: Config, n: number, loss: number): void {
   }
   if (c.scenarios.has(6)) cell(rows, '6 50% restart within 10 s', n, loss, Math.min(seeds, 10), (s) => ({ stuck_dead: S.massRestart(p(s)).stuckDead }), { stuck_dead: '0' });
   if (c.scenarios.has(7)) cell(rows, '7 50/50 partition 5 min, healed', n, loss, Math.min(seeds, 5), (s) => ({ heal_ms: S.partitionHeal(p(s), 300_000 * sc).healMs }), { heal_ms: '≤ 2 anti-entropy periods (60000)' });
-  if (c.scenarios.has(8)) for (const churn of [0, 1000]) {
-    cell(rows, churn ? '8 churn (a restart every 1 s)' : '8 steady state', n, loss, Math.min(seeds, 3), (s) => {
-      const r = S.traffic(p(s), 60_000 * sc, churn);
+  // Plain packets (the default, and memberlist's, to compare like with like), then with the keyring's 29 bytes a packet.
+  if (c.scenarios.has(8)) for (const [churn, encrypted] of [[0, false], [1000, false], [0, true], [1000, true]] as const) {
+    const name = `8 ${churn ? 'churn (a restart every 1 s)' : 'steady state'}${encrypted ? ', encrypted' : ''}`;
+    cell(rows, name, n, loss, Math.min(seeds, 3), (s) => {
+      const r = S.traffic({ ...p(s), encrypted }, 60_000 * sc, churn);
       return { bytes_per_member_s: r.bytesPerSec, msgs_per_member_s: r.msgsPerSec };
-    }, n === 1000 && !churn ? { bytes_per_member_s: 'mean ≤ 640' } : {});
+    }, n === 1000 ? { bytes_per_member_s: 'mean ≤ 640' } : {});
   }
 }
 

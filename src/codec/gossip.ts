@@ -388,13 +388,13 @@ export function estimateSize(m: GossipMsg): number {
 }
 
 /**
- * Envelope overhead besides the two id strings: array headers, version,
- * the messages array header (up to 3 bytes), and AES-GCM's format byte,
- * nonce and tag (29 bytes).
+ * Envelope overhead besides the two id strings: the array header, the
+ * version and the messages array header (up to 3 bytes). Encryption, when
+ * the driver applies it, comes on top (see `GossipCoreDeps.packetOverheadBytes`).
  */
-export const ENVELOPE_OVERHEAD = 1 + 1 + 3 + 29;
+export const ENVELOPE_OVERHEAD = 1 + 1 + 3;
 
-/** Upper bound of a packet's size besides its messages: the envelope with both ids, and encryption. */
+/** Upper bound of an encoded packet's size besides its messages: the envelope with both ids. */
 export function envelopeSize(clusterId: string, from: string): number {
   return ENVELOPE_OVERHEAD + strSize(clusterId) + strSize(from);
 }

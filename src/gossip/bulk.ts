@@ -14,7 +14,7 @@
  * @internal
  * @module
  */
-import { envelopeSize, estimateSize, type HaveMsg, type KvMsg, type UserMsg, type WantMsg } from '../codec/gossip.js';
+import { estimateSize, type HaveMsg, type KvMsg, type UserMsg, type WantMsg } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
 import type { UserState } from './user.js';
 
@@ -37,12 +37,12 @@ export class BulkState {
 
 /** Whether a message of `size` bytes must travel over the stream: too large for a datagram, and a stream exists. */
 export function overStream(c: CoreContext, size: number): boolean {
-  return c.opts.maxStreamBytes > 0 && size + envelopeSize(c.opts.clusterId, c.opts.id) > c.opts.maxPacketBytes;
+  return c.opts.maxStreamBytes > 0 && size + c.envelope > c.opts.maxPacketBytes;
 }
 
 /** Whether a message of `size` bytes fits one stream packet. */
 export function fitsStream(c: CoreContext, size: number): boolean {
-  return c.opts.maxStreamBytes > 0 && size + envelopeSize(c.opts.clusterId, c.opts.id) <= c.opts.maxStreamBytes;
+  return c.opts.maxStreamBytes > 0 && size + c.envelope <= c.opts.maxStreamBytes;
 }
 
 /** Hold a whole broadcast (ours, or one pulled) and announce it. */

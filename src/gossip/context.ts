@@ -37,7 +37,7 @@ export interface OutPacket {
 export interface GossipCoreStats {
   /** Packets the core handed out for sending. */
   packetsOut: number;
-  /** Estimated bytes of those packets (upper bound, envelope and encryption included). */
+  /** Estimated bytes of those packets (upper bound: the envelope, and encryption when the driver encrypts). */
   bytesOut: number;
   /** Packets passed to the core's `receive`. */
   packetsIn: number;
@@ -102,20 +102,22 @@ export class CoreContext {
   private readonly timers = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   private timerSeq = 0;
   private packetNo = 0;
-  private readonly envelope: number;
+  /** Bytes of every packet besides its messages: the envelope and the driver's per-packet overhead (encryption). */
+  readonly envelope: number;
 
   constructor(
     readonly opts: ResolvedGossipOptions,
     readonly rng: Prng,
     ids: IdInterner,
     auth?: JoinAuthenticator,
+    packetOverheadBytes = 0,
   ) {
     this.table = new MemberTable(ids);
     const authenticator = auth ?? (opts.joinSecret.length > 0 ? hmacJoinAuthenticator(opts.joinSecret) : undefined);
     this.join = authenticator === undefined ? null : new JoinGate(authenticator, opts.clusterId);
     this.self = ids.intern(opts.id);
     this.awareness = new Awareness(opts.awarenessMaxMultiplier);
-    this.envelope = envelopeSize(opts.clusterId, opts.id);
+    this.envelope = envelopeSize(opts.clusterId, opts.id) + packetOverheadBytes;
     // A fresh epoch per start tells peers our change log restarted (they then ask for all of it).
     this.sync = new SyncState(rng.int(0xffff_ffff));
     this.userData = new UserState(rng.int(0x7fff_ffff));

@@ -39,6 +39,12 @@ export interface GossipCoreDeps {
   interner?: IdInterner;
   /** Signs and checks join-secret proofs (default: HMAC-SHA-256 over `options.joinSecret`, if set). */
   joinAuthenticator?: JoinAuthenticator;
+  /**
+   * Bytes the driver adds to every encoded packet (`GossipNode` passes the
+   * keyring's 29 when it encrypts): kept free in each datagram and counted in
+   * `stats.bytesOut`. @default 0
+   */
+  packetOverheadBytes?: number;
 }
 
 /**
@@ -58,7 +64,7 @@ export class GossipCore {
 
   constructor(options: GossipOptions | ResolvedGossipOptions, deps: GossipCoreDeps = {}) {
     const opts = resolveGossipOptions(options);
-    this.c = new CoreContext(opts, deps.prng ?? createPrng(opts.seed), deps.interner ?? new IdInterner(), deps.joinAuthenticator);
+    this.c = new CoreContext(opts, deps.prng ?? createPrng(opts.seed), deps.interner ?? new IdInterner(), deps.joinAuthenticator, deps.packetOverheadBytes ?? 0);
   }
 
   /** The resolved options. */

@@ -17,7 +17,7 @@
  * @internal
  * @module
  */
-import { DIGEST_FANOUT, envelopeSize, estimateSize, type DigestMsg, type GossipMsg, type UpdateMsg } from '../codec/gossip.js';
+import { DIGEST_FANOUT, estimateSize, type DigestMsg, type GossipMsg, type UpdateMsg } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
 import { DIGEST_LEAVES } from './members.js';
 import { recordOf } from './merge.js';
@@ -108,7 +108,7 @@ export function sendInParts(c: CoreContext, to: string, addr: string, head: () =
 
 /** Room for messages in one packet: the packet minus the envelope and a header. */
 function room(c: CoreContext): number {
-  return c.opts.maxPacketBytes - envelopeSize(c.opts.clusterId, c.opts.id) - 40;
+  return c.opts.maxPacketBytes - c.envelope - 40;
 }
 
 function digest(level: number, items: number[], hashes: Uint8Array): DigestMsg {

@@ -10,9 +10,9 @@ import { realClock, type Clock, type TimerHandle } from '../clock.js';
 import { decodeGossipPacket, encodeGossipPacket, type GossipEnvelope } from '../codec/gossip.js';
 import { AuthError, InvalidConfigError, StoppedError } from '../errors.js';
 import type { GossipOptions } from './config.js';
-import { GossipCore, type GossipOutput } from './core.js';
+import { GossipCore, type GossipCoreStats, type GossipOutput } from './core.js';
 import type { GossipEvent } from './events.js';
-import { NONCE_BYTES, type GossipKeyring } from './keyring.js';
+import { ENCRYPTION_OVERHEAD, NONCE_BYTES, type GossipKeyring } from './keyring.js';
 import { ReplayCache } from './replay.js';
 import type { MemberInfo } from './members.js';
 import type { GossipTransport } from './transport.js';
@@ -131,13 +131,28 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     const { transport: _t, clock: _c, keyring: _k, onIncarnation: _o, leaveTimeoutMs: _l, ...core } = options;
     // Without a stream nothing may be built larger than a datagram.
     const maxStreamBytes = this.transport.sendStream === undefined ? 0 : (options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES);
-    this.core = new GossipCore({ ...core, maxStreamBytes, address: this.transport.address });
+    this.core = new GossipCore({ ...core, maxStreamBytes, address: this.transport.address }, {
+      packetOverheadBytes: this.keyring === undefined ? 0 : ENCRYPTION_OVERHEAD,
+    });
     this.aad = new TextEncoder().encode(this.core.options.clusterId);
   }
 
   /** This member's id. */
   get id(): string {
     return this.core.options.id;
+  }
+
+  /**
+   * The protocol core's counters: packets and bytes sent (encryption
+   * included when there is a keyring), suspicions, refutations, refusals.
+   *
+   * @example
+   * ```ts
+   * const { bytesOut, packetsOut } = node.coreStats;
+   * ```
+   */
+  get coreStats(): Readonly<GossipCoreStats> {
+    return this.core.stats;
   }
 
   /** Encryptions and decryptions in flight (lets virtual-time tests wait for WebCrypto). */

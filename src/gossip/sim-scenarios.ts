@@ -14,13 +14,15 @@ export interface ScenarioParams {
   seed: number | string;
   /** Member options (e.g. `{ pushPullIntervalMs: 0 }` to turn anti-entropy off). */
   member?: Partial<GossipOptions>;
+  /** Count the keyring's per-packet overhead, as encrypting members send it. @default false */
+  encrypted?: boolean;
 }
 
 const ALIVE = 1;
 const DEAD = 3;
 
 function newSim(p: ScenarioParams): { sim: GossipSim; ids: string[] } {
-  const sim = new GossipSim({ seed: p.seed, loss: p.loss, member: p.member ?? {} });
+  const sim = new GossipSim({ seed: p.seed, loss: p.loss, member: p.member ?? {}, encrypted: p.encrypted ?? false });
   const ids = sim.addMany(p.n - 1 > 0 ? p.n : 1, 'n');
   sim.run(2000);
   return { sim, ids };

@@ -21,7 +21,7 @@
  * @module
  */
 import type { SyncReqMsg, SyncRespMsg, UpdateMsg } from '../codec/gossip.js';
-import { envelopeSize, estimateSize } from '../codec/gossip.js';
+import { estimateSize } from '../codec/gossip.js';
 import type { CoreContext } from './context.js';
 import { openDigest } from './digest.js';
 import { DEAD } from './members.js';
@@ -187,7 +187,7 @@ function changesIn(c: CoreContext, since: number, until: number): SeqRecord[] {
 function sendChunked(c: CoreContext, s: SyncState, to: string, addr: string, rows: SeqRecord[], since: number, until: number): void {
   // Room for rows: the packet (a stream packet when there is a stream) minus the envelope and
   // the largest possible syncResp header.
-  const room = Math.max(c.opts.maxPacketBytes, c.opts.maxStreamBytes) - envelopeSize(c.opts.clusterId, c.opts.id) - 40;
+  const room = Math.max(c.opts.maxPacketBytes, c.opts.maxStreamBytes) - c.envelope - 40;
   let lo = since;
   let chunk: UpdateMsg[] = [];
   let used = 0;

@@ -14,6 +14,7 @@ import type { GossipOptions } from './config.js';
 import { GossipCore, type GossipOutput } from './core.js';
 import type { GossipEvent } from './events.js';
 import { IdInterner } from './members.js';
+import { ENCRYPTION_OVERHEAD } from './keyring.js';
 
 /** A simulated packet. */
 export interface SimPacket {
@@ -37,6 +38,11 @@ export interface GossipSimOptions {
   member?: Partial<GossipOptions>;
   /** Run on this loop instead of a new one (to share it with other simulated components). */
   loop?: EventLoop;
+  /**
+   * Count and reserve the keyring's per-packet overhead, as members that
+   * encrypt do (the simulator itself carries messages unencrypted). @default false
+   */
+  encrypted?: boolean;
 }
 
 /** One simulated member. */
@@ -222,7 +228,10 @@ export class GossipSim {
 
   private newCore(id: string, persisted: number, extra: Partial<GossipOptions>): GossipCore {
     const opts = { ...this.options.member, ...extra, id, incarnation: persisted } as GossipOptions;
-    return new GossipCore(opts, { prng: this.rng.fork(`core:${id}:${this.now}`), interner: this.interner });
+    return new GossipCore(opts, {
+      prng: this.rng.fork(`core:${id}:${this.now}`), interner: this.interner,
+      packetOverheadBytes: this.options.encrypted === true ? ENCRYPTION_OVERHEAD : 0,
+    });
   }
 
   private deliver(m: SimMember, p: SimPacket, reliable: boolean): void {

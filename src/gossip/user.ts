@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { envelopeSize, estimateSize, type KvMsg, type UpdateMsg, type UserMsg } from '../codec/gossip.js';
+import { estimateSize, type KvMsg, type UpdateMsg, type UserMsg } from '../codec/gossip.js';
 import { InvalidInputError } from '../errors.js';
 import { announceKv, fitsStream, holdBroadcast, isWholeLarge, overStream } from './bulk.js';
 import type { CoreContext } from './context.js';
@@ -85,10 +85,10 @@ export function setKv(c: CoreContext, u: UserState, key: string, value: Uint8Arr
   const m: KvMsg = { t: 'kv', owner: c.opts.id, key, ver, value };
   // It travels as one piggybacked update (so it must fit a packet beside the envelope and a
   // ping), or, with a stream, is announced and pulled whole (so it must fit a stream packet).
-  const room = c.opts.maxPacketBytes - envelopeSize(c.opts.clusterId, c.opts.id) - 64;
+  const room = c.opts.maxPacketBytes - c.envelope - 64;
   const size = estimateSize(m);
   if (size > room && !fitsStream(c, size)) {
-    const limit = c.opts.maxStreamBytes > 0 ? c.opts.maxStreamBytes - envelopeSize(c.opts.clusterId, c.opts.id) : room;
+    const limit = c.opts.maxStreamBytes > 0 ? c.opts.maxStreamBytes - c.envelope : room;
     throw new InvalidInputError(`kv entry: expected at most ${limit} bytes encoded, got ${size}`);
   }
   store(c, u, c.self, m);
