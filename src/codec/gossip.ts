@@ -390,7 +390,7 @@ export function estimateSize(m: GossipMsg): number {
 /**
  * Envelope overhead besides the two id strings: the array header, the
  * version and the messages array header (up to 3 bytes). Encryption, when
- * the driver applies it, comes on top (see `GossipCoreDeps.packetOverheadBytes`).
+ * the driver applies it, comes on top (see `GossipCoreDeps.encrypted`).
  */
 export const ENVELOPE_OVERHEAD = 1 + 1 + 3;
 

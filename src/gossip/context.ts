@@ -6,6 +6,7 @@
  * @internal
  * @module
  */
+import { ENCRYPTION_OVERHEAD } from './keyring.js';
 import { envelopeSize, estimateSize, type GossipMsg, type UpdateMsg } from '../codec/gossip.js';
 import { MinHeap } from '../util/heap.js';
 import type { Prng } from '../util/prng.js';
@@ -110,14 +111,15 @@ export class CoreContext {
     readonly rng: Prng,
     ids: IdInterner,
     auth?: JoinAuthenticator,
-    packetOverheadBytes = 0,
+    encrypted = false,
   ) {
     this.table = new MemberTable(ids);
     const authenticator = auth ?? (opts.joinSecret.length > 0 ? hmacJoinAuthenticator(opts.joinSecret) : undefined);
     this.join = authenticator === undefined ? null : new JoinGate(authenticator, opts.clusterId);
     this.self = ids.intern(opts.id);
     this.awareness = new Awareness(opts.awarenessMaxMultiplier);
-    this.envelope = envelopeSize(opts.clusterId, opts.id) + packetOverheadBytes;
+    // An encrypted packet leaves the cluster id out: it is the associated data, so it is checked anyway.
+    this.envelope = encrypted ? envelopeSize('', opts.id) + ENCRYPTION_OVERHEAD : envelopeSize(opts.clusterId, opts.id);
     // A fresh epoch per start tells peers our change log restarted (they then ask for all of it).
     this.sync = new SyncState(rng.int(0xffff_ffff));
     this.userData = new UserState(rng.int(0x7fff_ffff));

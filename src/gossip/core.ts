@@ -40,11 +40,13 @@ export interface GossipCoreDeps {
   /** Signs and checks join-secret proofs (default: HMAC-SHA-256 over `options.joinSecret`, if set). */
   joinAuthenticator?: JoinAuthenticator;
   /**
-   * Bytes the driver adds to every encoded packet (`GossipNode` passes the
-   * keyring's 29 when it encrypts): kept free in each datagram and counted in
-   * `stats.bytesOut`. @default 0
+   * The driver encrypts every packet with a keyring (as `GossipNode` does
+   * when given one): the core reserves and counts the 29 bytes encryption
+   * adds, and the envelope goes without the cluster id, which is the
+   * encryption's associated data (a packet of another cluster fails to
+   * decrypt). @default false
    */
-  packetOverheadBytes?: number;
+  encrypted?: boolean;
 }
 
 /**
@@ -64,7 +66,7 @@ export class GossipCore {
 
   constructor(options: GossipOptions | ResolvedGossipOptions, deps: GossipCoreDeps = {}) {
     const opts = resolveGossipOptions(options);
-    this.c = new CoreContext(opts, deps.prng ?? createPrng(opts.seed), deps.interner ?? new IdInterner(), deps.joinAuthenticator, deps.packetOverheadBytes ?? 0);
+    this.c = new CoreContext(opts, deps.prng ?? createPrng(opts.seed), deps.interner ?? new IdInterner(), deps.joinAuthenticator, deps.encrypted === true);
   }
 
   /** The resolved options. */

@@ -12,7 +12,7 @@ import { AuthError, InvalidConfigError, StoppedError } from '../errors.js';
 import type { GossipOptions } from './config.js';
 import { GossipCore, type GossipCoreStats, type GossipOutput } from './core.js';
 import type { GossipEvent } from './events.js';
-import { ENCRYPTION_OVERHEAD, NONCE_BYTES, type GossipKeyring } from './keyring.js';
+import { NONCE_BYTES, type GossipKeyring } from './keyring.js';
 import { ReplayCache } from './replay.js';
 import type { MemberInfo } from './members.js';
 import type { GossipTransport } from './transport.js';
@@ -132,7 +132,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     // Without a stream nothing may be built larger than a datagram.
     const maxStreamBytes = this.transport.sendStream === undefined ? 0 : (options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES);
     this.core = new GossipCore({ ...core, maxStreamBytes, address: this.transport.address }, {
-      packetOverheadBytes: this.keyring === undefined ? 0 : ENCRYPTION_OVERHEAD,
+      encrypted: this.keyring !== undefined,
     });
     this.aad = new TextEncoder().encode(this.core.options.clusterId);
   }
@@ -271,7 +271,8 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       if (stream) this.stats.streamMalformed++;
       return;
     }
-    if (env.clusterId !== this.core.options.clusterId) {
+    // Encrypted packets leave the cluster id out: decryption with it as associated data checked it.
+    if (env.clusterId !== this.core.options.clusterId && !(env.clusterId === '' && this.keyring !== undefined)) {
       this.stats.wrongCluster++;
       return;
     }
@@ -285,7 +286,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   }
 
   private apply(out: GossipOutput): void {
-    for (const p of out.packets) this.sendPacket(p.addr, encodeGossipPacket(this.core.options.clusterId, this.id, p.msgs), p.stream === true);
+    for (const p of out.packets) this.sendPacket(p.addr, encodeGossipPacket(this.keyring === undefined ? this.core.options.clusterId : '', this.id, p.msgs), p.stream === true);
     for (const ev of out.events) this.emitEvent(ev);
     this.arm();
   }

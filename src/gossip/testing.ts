@@ -14,7 +14,6 @@ import type { GossipOptions } from './config.js';
 import { GossipCore, type GossipOutput } from './core.js';
 import type { GossipEvent } from './events.js';
 import { IdInterner } from './members.js';
-import { ENCRYPTION_OVERHEAD } from './keyring.js';
 
 /** A simulated packet. */
 export interface SimPacket {
@@ -39,8 +38,9 @@ export interface GossipSimOptions {
   /** Run on this loop instead of a new one (to share it with other simulated components). */
   loop?: EventLoop;
   /**
-   * Count and reserve the keyring's per-packet overhead, as members that
-   * encrypt do (the simulator itself carries messages unencrypted). @default false
+   * Members count and reserve bytes as encrypting members do (29 bytes of
+   * encryption a packet, no cluster id in the envelope); the simulator
+   * itself carries messages unencrypted. @default false
    */
   encrypted?: boolean;
 }
@@ -230,7 +230,7 @@ export class GossipSim {
     const opts = { ...this.options.member, ...extra, id, incarnation: persisted } as GossipOptions;
     return new GossipCore(opts, {
       prng: this.rng.fork(`core:${id}:${this.now}`), interner: this.interner,
-      packetOverheadBytes: this.options.encrypted === true ? ENCRYPTION_OVERHEAD : 0,
+      encrypted: this.options.encrypted === true,
     });
   }
 

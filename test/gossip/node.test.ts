@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeValue } from '../../src/codec/msgpack.js';
-import { encodeGossipPacket } from '../../src/codec/gossip.js';
+import { decodeGossipPacket, encodeGossipPacket } from '../../src/codec/gossip.js';
 import { GossipKeyring, GossipNode, MemoryGossipNetwork, type MemberInfo } from '../../src/gossip/index.js';
 import { EventLoop } from '../../src/testing/sim/event-loop.js';
 
@@ -73,6 +73,29 @@ describe('GossipNode driver', () => {
     expect(nodes[0]!.stats.replayed).toBe(2);
     expect(nodes[0]!.stats.unauthenticated).toBe(0);
     expect(nodes[0]!.aliveMembers().length).toBe(2);
+    for (const n of nodes) await n.stop();
+  });
+
+  it('encrypted packets leave the cluster id out, yet a member of another cluster under the same key is shut out', async () => {
+    const key = new Uint8Array(32).fill(4);
+    const rings = await Promise.all([0, 1, 2].map(() => GossipKeyring.create(key)));
+    const { loop, net, nodes } = cluster(3, (i) => ({ keyring: rings[i]!, clusterId: i === 2 ? 'other' : 'quorumkit' }));
+    const plain: Uint8Array[] = [];
+    const decrypt = rings[0]!.decrypt.bind(rings[0]!);
+    rings[0]!.decrypt = async (p, aad) => {
+      const out = await decrypt(p, aad);
+      if (out !== null) plain.push(out);
+      return out;
+    };
+    await nodes[0]!.start();
+    await nodes[1]!.start(['g0']);
+    await nodes[2]!.start(['g0']);
+    await runFor(loop, nodes, 3000);
+    expect(nodes[0]!.aliveMembers().map((m) => m.id).sort()).toEqual(['g0', 'g1']);
+    expect(nodes[2]!.aliveMembers().map((m) => m.id)).toEqual(['g2']);
+    expect(nodes[0]!.stats.unauthenticated).toBeGreaterThan(0);
+    expect(plain.length).toBeGreaterThan(0);
+    for (const p of plain) expect(decodeGossipPacket(p, { maxPacketBytes: 65_536, maxMetaBytes: 512 }).clusterId).toBe('');
     for (const n of nodes) await n.stop();
   });
 
