@@ -16,6 +16,7 @@ import type { ResolvedGossipOptions } from './config.js';
 import { BulkState } from './bulk.js';
 import type { GossipEvent } from './events.js';
 import { hmacJoinAuthenticator, JoinGate, type JoinAuthenticator } from './join-secret.js';
+import type { IntList } from './int-list.js';
 import { IdInterner, MemberTable } from './members.js';
 import { QuietSuspicions } from './quiet.js';
 import type { Suspicion } from './suspicion.js';
@@ -209,19 +210,22 @@ export class CoreContext {
     return this.system.size > 0 || this.user.size > 0;
   }
 
-  /** Members picked uniformly at random among those passing `ok`, at most `k`, without repeats. */
-  pickRandom(k: number, ok: (i: number) => boolean): number[] {
-    const known = this.table.known;
+  /**
+   * Members picked uniformly at random among those of `from` (default: every
+   * known member) passing `ok`, at most `k`, without repeats.
+   */
+  pickRandom(k: number, ok: (i: number) => boolean, from: IntList = this.table.known): number[] {
     const picked: number[] = [];
+    if (from.length === 0) return picked;
     // Rejection sampling with a bounded number of tries: cheap at 10,000 members, where a
     // filtered copy per gossip round would dominate the simulator's time.
     for (let tries = 0; picked.length < k && tries < k * 8 + 16; tries++) {
-      const i = known.get(this.rng.int(known.length));
+      const i = from.get(this.rng.int(from.length));
       if (i !== this.self && ok(i) && !picked.includes(i)) picked.push(i);
     }
-    if (picked.length < k && known.length <= 64) {
-      for (let j = 0; j < known.length && picked.length < k; j++) {
-        const i = known.get(j);
+    if (picked.length < k && from.length <= 64) {
+      for (let j = 0; j < from.length && picked.length < k; j++) {
+        const i = from.get(j);
         if (i !== this.self && ok(i) && !picked.includes(i)) picked.push(i);
       }
     }

@@ -13,12 +13,12 @@ import { CoreContext, type GossipCoreStats, type OutPacket } from './context.js'
 import type { GossipEvent } from './events.js';
 import { housekeepBulk, onHave, onWant } from './bulk.js';
 import type { JoinAuthenticator } from './join-secret.js';
-import { ALIVE, IdInterner, LEFT, type MemberInfo } from './members.js';
+import { ALIVE, DEAD, IdInterner, LEFT, SUSPECT, type MemberInfo } from './members.js';
 import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
 import { onDigest } from './digest.js';
 import { onAck, onNack, onPing, onPingReq, startProbe } from './probe.js';
 import { answerAccuser, isNoticeFromAccuser } from './quiet.js';
-import { followUp, onSyncReq, onSyncResp, startSync } from './sync.js';
+import { followUp, onSyncReq, onSyncResp, resyncAfterDeath, startSync } from './sync.js';
 import { broadcast, housekeep, kvOf, onKv, onUser, setKv } from './user.js';
 
 export type { OutPacket, GossipCoreStats } from './context.js';
@@ -224,7 +224,13 @@ export class GossipCore {
       else if (m.t === 'alive' && c.quiet.answered(c, from, m)) continue;
       else this.merge(m, inSync ? (updateSubject(m) === from ? 'firstHand' : 'sync') : 'gossip', from, fromAddr);
     }
-    for (const m of msgs) if (!isUpdate(m)) this.control(from, fromAddr, m);
+    const claim = claimAboutSelf(c, msgs);
+    for (const m of msgs) if (!isUpdate(m)) this.control(from, fromAddr, m, claim);
+    // A sender that holds us dead and says so without probing us (an ack to its reconnect ping,
+    // anti-entropy) hears our current record straight back: across a healed partition that one
+    // answer revives us on its side, where our gossip does not reach while we count it dead too.
+    if (claim === DEAD && !probing && !c.leaving) c.send(from, fromAddr, [selfAlive(c)], false);
+    if (claim === DEAD) resyncAfterDeath(c, c.sync);
     return this.flush();
   }
 
@@ -306,11 +312,24 @@ export class GossipCore {
     switch (m.t) {
       case 'alive': return mergeAlive(c, m, mode);
       case 'suspect': return mergeSuspect(c, m, mode);
-      case 'dead': return mergeDead(c, m, mode);
+      case 'dead': return mode === 'sync' && !m.left && this.holdsLive(m.id) ? mergeSuspect(c, { t: 'suspect', id: m.id, inc: m.inc, by: from }, mode) : mergeDead(c, m, mode);
       case 'user': return this.admitted(m.origin) ? onUser(c, c.userData, m) : undefined;
       case 'kv': return onKv(c, c.userData, m, mode);
       case 'have': return this.admitted(m.owner) ? onHave(c, c.userData, from, fromAddr, m) : undefined;
     }
+  }
+
+  /**
+   * Whether we hold `id` alive or suspect. A table row saying such a member is
+   * dead is old news more often than not (the other half of a healed
+   * partition declared everyone here dead): merged as a suspicion, as
+   * memberlist merges push-pull state, it is refuted by a live member before
+   * anyone drops it, instead of killing half the cluster in a cascade of
+   * refutations.
+   */
+  private holdsLive(id: string): boolean {
+    const i = this.c.table.ids.lookup(id);
+    return i !== undefined && i !== this.c.self && this.c.table.isLive(i);
   }
 
   /** Whether `id` may be heard from: always without a join secret, else only if listed (any state). Counts refusals. */
@@ -357,11 +376,11 @@ export class GossipCore {
     else c.send(from, fromAddr, [selfAlive(c)], false);
   }
 
-  private control(from: string, fromAddr: string, m: GossipMsg): void {
+  private control(from: string, fromAddr: string, m: GossipMsg, claim: number): void {
     const c = this.c;
     if (this.refuseUnlisted(from, fromAddr, m)) return;
     switch (m.t) {
-      case 'ping': return onPing(c, from, fromAddr, m);
+      case 'ping': return onPing(c, from, fromAddr, m, claim !== 0);
       case 'ack': return onAck(c, m);
       case 'nack': return onNack(c, m);
       case 'pingReq': return onPingReq(c, from, fromAddr, m);
@@ -414,6 +433,16 @@ export class GossipCore {
       c.join?.forget(i);
     }
   }
+}
+
+/** The gravest claim a packet makes that we are not alive (SUSPECT or DEAD, including left), or 0. */
+function claimAboutSelf(c: CoreContext, msgs: readonly GossipMsg[]): number {
+  let claim = 0;
+  for (const m of msgs) {
+    if (m.t === 'dead' && m.id === c.opts.id) claim = DEAD;
+    else if (m.t === 'suspect' && m.id === c.opts.id && claim === 0) claim = SUSPECT;
+  }
+  return claim;
 }
 
 function isUpdate(m: GossipMsg): m is UpdateMsg {

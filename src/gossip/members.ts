@@ -93,6 +93,12 @@ export class MemberTable {
   private readonly metas = new Map<number, Uint8Array>();
   /** Indices of known members, in the order they became known. */
   readonly known = new IntList();
+  /**
+   * Known members that are dead or left: where reconnect pings and syncs look
+   * (a healed partition), picked from directly because one dead member among
+   * thousands is rarely hit by sampling the known list.
+   */
+  readonly down = new IntList();
   /** The live members (alive or suspect) in probe-ring order (see ring.ts). */
   readonly ring: ProbeRing;
   private live = 0;
@@ -157,6 +163,8 @@ export class MemberTable {
     this.live += (isLive ? 1 : 0) - (wasLive ? 1 : 0);
     if (isLive && !wasLive) this.ring.add(i);
     else if (wasLive && !isLive) this.ring.remove(i);
+    if (isLive && prev !== 0 && !wasLive) this.down.remove(i);
+    else if (!isLive && (prev === 0 || wasLive)) this.down.push(i);
     if (prev !== state) this.changedAt[i] = now;
     if (prev !== 0) this.mix(i, this.rowHash(i));
     this.st[i] = state;
@@ -211,6 +219,7 @@ export class MemberTable {
     this.changeSeq.set(src.changeSeq);
     this.leaves.set(src.leaves);
     this.known.copyFrom(src.known);
+    this.down.copyFrom(src.down);
     this.ring.copyFrom(src.ring);
     this.live = src.live;
     this.seqCounter = src.seqCounter;
@@ -222,7 +231,7 @@ export class MemberTable {
     if (this.isLive(i)) {
       this.live--;
       this.ring.remove(i);
-    }
+    } else this.down.remove(i);
     this.mix(i, this.rowHash(i));
     this.st[i] = 0;
     this.inc[i] = 0;

@@ -10,7 +10,7 @@ import type { AckMsg, GossipMsg, NackMsg, PingMsg, PingReqMsg, SuspectMsg } from
 import type { ResolvedGossipOptions } from './config.js';
 import type { CoreContext, ProbeState } from './context.js';
 import { ALIVE, DEAD, LEFT, SUSPECT } from './members.js';
-import { mergeSuspect, recordOf } from './merge.js';
+import { mergeSuspect, recordOf, selfAlive } from './merge.js';
 
 /**
  * How long the indirect phase of a probe lasts, after the direct timeout:
@@ -82,7 +82,7 @@ function nextTarget(c: CoreContext): number | undefined {
 function pingDead(c: CoreContext): void {
   const t = c.table;
   const horizon = c.now - c.opts.reconnectTimeoutMs;
-  const [i] = c.pickRandom(1, (j) => (t.state(j) === DEAD || t.state(j) === LEFT) && t.changedAtOf(j) >= horizon);
+  const [i] = c.pickRandom(1, (j) => t.changedAtOf(j) >= horizon, t.down);
   if (i === undefined || t.state(i) === LEFT) return;
   const id = c.idOf(i);
   c.send(id, t.address(i), [{ t: 'ping', seq: ++c.seqNo, target: id }, recordOf(c, i)]);
@@ -124,12 +124,15 @@ function probeEnded(c: CoreContext, p: ProbeState): void {
 }
 
 /** Answer a ping; a sender we think dead is told so, so it refutes. */
-export function onPing(c: CoreContext, from: string, fromAddr: string, m: PingMsg): void {
+export function onPing(c: CoreContext, from: string, fromAddr: string, m: PingMsg, claimed = false): void {
   if (m.target !== c.opts.id) {
     c.stats.stale++;
     return;
   }
   const msgs: GossipMsg[] = [{ t: 'ack', seq: m.seq }];
+  // The ping came with a claim that we are suspect or dead (a buddy notice, a reconnect ping): the
+  // ack answers it with our current record, even once our refutation has left our own queue.
+  if (claimed && !c.leaving) msgs.push(selfAlive(c));
   const i = c.table.ids.lookup(from);
   if (i !== undefined && c.table.state(i) === DEAD) msgs.push(recordOf(c, i));
   c.send(from, fromAddr, msgs);

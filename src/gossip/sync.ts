@@ -53,6 +53,8 @@ export interface SeqRecord { seq: number; msg: UpdateMsg }
 /** Anti-entropy state of one core. */
 export class SyncState {
   readonly cover = new Map<string, Coverage>();
+  /** When we last synced because we had been declared dead (see {@link resyncAfterDeath}). */
+  lastRevivalSync = Number.NEGATIVE_INFINITY;
   constructor(readonly epoch: number) {}
 
   /** The request to send to `peer`: from our mark, up to the first range held beyond a gap. */
@@ -118,11 +120,25 @@ export function startSync(c: CoreContext, s: SyncState): void {
   const horizon = c.now - c.opts.reconnectTimeoutMs;
   let peer: number | undefined;
   if (c.rng.next() < c.opts.reconnectRatio) {
-    [peer] = c.pickRandom(1, (i) => t.state(i) === DEAD && t.changedAtOf(i) >= horizon);
+    [peer] = c.pickRandom(1, (i) => t.state(i) === DEAD && t.changedAtOf(i) >= horizon, t.down);
   }
   if (peer === undefined) [peer] = c.pickRandom(1, (i) => t.isLive(i));
   if (peer === undefined) return;
   openDigest(c, c.idOf(peer), t.address(peer));
+}
+
+/**
+ * We were declared dead somewhere (a healed partition, a false positive): while
+ * dead in others' views we were left out of their gossip, so the news of that
+ * time reaches us by one exchange with a random live member now, instead of at
+ * the next periodic one. At most once per ten probe intervals.
+ */
+export function resyncAfterDeath(c: CoreContext, s: SyncState): void {
+  if (c.opts.pushPullIntervalMs <= 0 || c.leaving || c.now - s.lastRevivalSync < 10 * c.opts.probeIntervalMs) return;
+  const [peer] = c.pickRandom(1, (i) => c.table.isLive(i));
+  if (peer === undefined) return;
+  s.lastRevivalSync = c.now;
+  openDigest(c, c.idOf(peer), c.table.address(peer));
 }
 
 /** Answer a request with our rows changed in (since, until], and ask back if told to. */

@@ -75,6 +75,14 @@ describe('gossip scenarios (small N, fixed seeds)', () => {
     expect(r.healMs).toBeLessThanOrEqual(60_000);
   });
 
+  it('7. at 20% loss too, well within one anti-entropy period: stale death rows come back as suspicions', () => {
+    for (const seed of seeds(4)) {
+      const r = S.partitionHeal({ n: 100, loss: 0.2, seed }, 300_000);
+      expect(r.healMs).toBeGreaterThanOrEqual(0);
+      expect(r.healMs).toBeLessThanOrEqual(20_000);
+    }
+  });
+
   it('8. steady state at N = 100 costs well under 640 B/s a member', () => {
     const r = S.traffic({ n: 100, loss: 0, seed: 1 }, 30_000);
     const mean = r.bytesPerSec.reduce((a, b) => a + b, 0) / r.bytesPerSec.length;
