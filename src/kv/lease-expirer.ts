@@ -25,7 +25,9 @@ export const LEASE_EXPIRER_DEFAULTS: Readonly<Required<Pick<LeaseExpirerOptions,
 
 /**
  * Run one on every node that can become leader; only the current leader
- * proposes.
+ * proposes. A node that has just become leader gives every lease its whole
+ * TTL from that moment before expiring it, as etcd does: keep-alives sent
+ * while there was no leader could not land.
  *
  * @example
  * ```ts
@@ -42,6 +44,11 @@ export class LeaseExpirer {
   private busy = false;
   /** Expiry commands proposed so far (for status and tests). */
   proposed = 0;
+  /** When this node last became leader (on this expirer's clock). */
+  private leaderSince = Number.NEGATIVE_INFINITY;
+  private readonly onRole = (role: string): void => {
+    if (role === 'leader') this.leaderSince = this.clock.now();
+  };
 
   constructor(
     private readonly node: RaftNode<KvResult>,
@@ -55,13 +62,18 @@ export class LeaseExpirer {
 
   /** Start checking. Idempotent. */
   start(): void {
-    if (this.timer === null) this.arm();
+    if (this.timer !== null) return;
+    // Leading already: since when is unknown here, so count from now (at worst one TTL late).
+    if (this.node.isLeader) this.leaderSince = this.clock.now();
+    this.node.on('roleChange', this.onRole);
+    this.arm();
   }
 
   /** Stop checking. */
   stop(): void {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
+    this.node.off('roleChange', this.onRole);
   }
 
   private arm(): void {
@@ -75,7 +87,7 @@ export class LeaseExpirer {
   async check(): Promise<number[]> {
     if (this.busy || !this.node.isLeader) return [];
     const now = this.clock.now();
-    const ids = (this.node.stateMachine as KvStateMachine).expiredLeases(now);
+    const ids = (this.node.stateMachine as KvStateMachine).expiredLeases(now, this.leaderSince);
     if (ids.length === 0) return [];
     this.busy = true;
     try {

@@ -58,10 +58,13 @@ export class LeaseTable {
     if (to !== 0) this.leases.get(to)?.keys.add(key);
   }
 
-  /** Ids of leases expired at replicated time `now`, ascending. */
-  expired(now: number): number[] {
+  /**
+   * Ids of leases expired at replicated time `now`, ascending. A lease also
+   * has its whole TTL from `since` (when the deciding leader took over).
+   */
+  expired(now: number, since = Number.NEGATIVE_INFINITY): number[] {
     const out: number[] = [];
-    for (const l of this.leases.values()) if (l.expiresAt <= now) out.push(l.id);
+    for (const l of this.leases.values()) if (l.expiresAt <= now && since + l.ttlMs <= now) out.push(l.id);
     return out.sort((a, b) => a - b);
   }
 

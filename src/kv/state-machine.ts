@@ -121,9 +121,14 @@ export class KvStateMachine implements StateMachine<KvResult> {
     return { kind: 'range', revision: rev, kvs, more: all.length > kvs.length, count: all.length };
   }
 
-  /** Leases expired at replicated time `now` (the leader proposes their expiry). */
-  expiredLeases(now: number): number[] {
-    return this.leases.expired(now);
+  /**
+   * Leases expired at replicated time `now` (the leader proposes their
+   * expiry). With `leaderSince`, a lease also has its whole TTL from then: a
+   * new leader does not expire leases whose keep-alives could reach no
+   * leader during the election (as etcd extends leases on promotion).
+   */
+  expiredLeases(now: number, leaderSince?: number): number[] {
+    return this.leases.expired(now, leaderSince);
   }
 
   /** A lease's expiry in replicated time, or undefined if it does not exist. */

@@ -87,6 +87,31 @@ describe('KvClient on a 3-node cluster', () => {
     await c.stopAll();
   });
 
+  it('a new leader gives every lease its whole TTL from its takeover: keep-alives had nowhere to go during the election', async () => {
+    const c = await started(ids3);
+    const f = follower(c);
+    const k = c.client(f);
+    const lease = await c.must(k.grantLease(1000));
+    await c.must(k.put('svc/b', 'up', { lease: lease.id }));
+    await c.run(100);
+    await c.must(k.keepAlive(lease.id));
+    const keptAt = c.clock.now();
+    await c.run(700);
+    const old = [...c.nodes.values()].find((n) => n.isLeader)!;
+    await c.stop(old.id);
+    await c.loop.runUntilTrueAsync(() => [...c.nodes.values()].some((n) => n !== old && n.isLeader), 5000);
+    // Past the lease's replicated expiry, which the new leader took over after.
+    await c.loop.runUntilTrueAsync(() => c.clock.now() >= keptAt + 1300, 5000);
+    expect(s((await c.must(k.get('svc/b')))?.value)).toBe('up');
+    await c.must(k.keepAlive(lease.id));
+    await c.run(800);
+    expect(s((await c.must(k.get('svc/b')))?.value)).toBe('up');
+    // Left alone, it still goes.
+    await c.run(1500);
+    expect(await c.must(k.get('svc/b'))).toBeNull();
+    await c.stopAll();
+  });
+
   it('a watch on a follower sees every write in order, resumes from a revision, and reports compaction', async () => {
     const c = await started(ids3);
     const f = follower(c);
