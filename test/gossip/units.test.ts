@@ -6,6 +6,8 @@ import { GOSSIP_DEFAULTS, resolveGossipOptions } from '../../src/gossip/config.j
 import { checkShare, minSuspicionTimeout, Suspicion, suspicionTimeout } from '../../src/gossip/suspicion.js';
 import { indirectWindow, relayNackDelay } from '../../src/gossip/probe.js';
 import type { AliveMsg } from '../../src/codec/gossip.js';
+import fc from 'fast-check';
+import { DEAD, IdInterner, LEFT, MemberTable } from '../../src/gossip/members.js';
 
 const alive = (id: string, inc = 1): AliveMsg => ({ t: 'alive', id, inc, addr: id, meta: new Uint8Array(0) });
 
@@ -160,5 +162,24 @@ describe('options resolver', () => {
       expect(isQuorumkitError(err, 'INVALID_CONFIG')).toBe(true);
       expect(String((err as Error).message)).toMatch(/expected .* got /);
     }
+  });
+});
+
+describe('member table', () => {
+  it('keeps the list of dead and departed members equal to the rows in those states, and the ring to the live ones', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(30), fc.integer({ min: -1, max: 4 })), { maxLength: 200 }), (ops) => {
+      const ids = new IdInterner();
+      for (let i = 0; i <= 30; i++) ids.intern(`m${i}`);
+      const t = new MemberTable(ids);
+      let now = 0;
+      for (const [i, st] of ops) {
+        now++;
+        if (st === -1) t.forget(i);
+        else if (st > 0) t.set(i, st, now, now);
+      }
+      const rows = Array.from({ length: 31 }, (_, i) => i);
+      expect(t.down.toArray().sort((a, b) => a - b)).toEqual(rows.filter((i) => t.state(i) === DEAD || t.state(i) === LEFT));
+      expect(t.liveCount).toBe(rows.filter((i) => t.isLive(i)).length);
+    }));
   });
 });
