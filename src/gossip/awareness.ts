@@ -1,8 +1,9 @@
 /**
  * Lifeguard local health awareness. A member that misses acks it should have
  * got, or must refute suspicions about itself, is more likely the slow one
- * than its peers; it stretches its own probe interval and timeout, so its
- * own slowness is not mistaken for the failure of others.
+ * than its peers; it stretches its own probe timeouts (not its probe interval:
+ * see `startProbe`), so its own slowness is not mistaken for the failure of
+ * others.
  * @module
  */
 

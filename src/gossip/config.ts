@@ -48,7 +48,7 @@ export interface GossipTunables {
   /**
    * Lifeguard: independent confirmations after which the suspicion timeout reaches its minimum.
    * About 4 × this many members that hear of a suspicion check the suspect
-   * with their next probe, so the confirmations come within a few probe
+   * with their next probe (besides their ring target), so the confirmations come within a few probe
    * intervals (0 turns the checks off, and the timeout is the minimum at once).
    * @default 3
    */
@@ -61,7 +61,8 @@ export interface GossipTunables {
   suspicionMaxTimeoutMult: number;
   /**
    * Lifeguard local health: the largest factor a member stretches its own
-   * probe interval and timeout by when it seems to be the slow one.
+   * probe timeouts by when it seems to be the slow one (it still probes
+   * every period: each member has one prober a period on the probe ring).
    * @default 8
    */
   awarenessMaxMultiplier: number;

@@ -95,7 +95,8 @@ export class CoreContext {
   readonly join: JoinGate | null;
   /** Large payloads pulled over the reliable stream. */
   readonly bulk = new BulkState();
-  probe: ProbeState | null = null;
+  /** Our probes in flight, by sequence number (several when timeouts stretched by poor health overlap the period). */
+  readonly probes = new Map<number, ProbeState>();
   seqNo = 0;
   leaving = false;
   now = 0;

@@ -30,16 +30,28 @@ export function relayNackDelay(o: ResolvedGossipOptions): number {
   return Math.floor(indirectWindow(o) * 0.8);
 }
 
-/** Start one probe round and schedule the next (the interval stretches with poor local health). */
+/**
+ * Start one probe round and schedule the next, every protocol period
+ * whatever our health: the ring gives each member exactly one prober a
+ * period, so a prober that skipped periods (as Lifeguard's stretched
+ * interval would have it) leaves its targets unprobed for seconds. Poor
+ * health stretches the timeouts instead, so probes may overlap. A suspect
+ * to check goes on top of this period's ring target, not instead of it.
+ */
 export function startProbe(c: CoreContext): void {
-  const interval = c.awareness.scale(c.opts.probeIntervalMs);
-  c.at(c.now + interval, () => startProbe(c));
+  c.at(c.now + c.opts.probeIntervalMs, () => startProbe(c));
   if (c.leaving) return;
   if (c.rng.next() < c.opts.reconnectRatio) pingDead(c);
-  const target = nextTarget(c);
-  if (target === undefined) return;
+  const check = suspectToCheck(c);
+  if (check !== undefined) probe(c, check);
+  const target = c.table.ring.targetOf(c.self, Math.floor(c.now / c.opts.probeIntervalMs));
+  if (target !== undefined && target !== check) probe(c, target);
+}
+
+/** Ping `target`, then ask relays after the (health-stretched) probe timeout, and conclude at the indirect deadline. */
+function probe(c: CoreContext, target: number): void {
   const p: ProbeState = { target, seq: ++c.seqNo, acked: false, nacks: 0, expectedNacks: 0, done: false };
-  c.probe = p;
+  c.probes.set(p.seq, p);
   const id = c.idOf(target);
   const msgs: GossipMsg[] = [{ t: 'ping', seq: p.seq, target: id }];
   // Buddy system: a suspect hears of its suspicion at once, from the prober, and can refute.
@@ -53,12 +65,11 @@ export function startProbe(c: CoreContext): void {
 /**
  * A suspect we must check once more before our own timer may declare it dead
  * (see `Suspicion.recheck`), or one someone else accused that wants our
- * independent check (see `Suspicion.wantsProbe`), else this period's member
- * on the probe ring (see ring.ts): every member is probed by exactly one
- * other each period, instead of by a Poisson number of them, and each
- * member still probes every other once per `M − 1` periods.
+ * independent check (see `Suspicion.wantsProbe`). The ring target (ring.ts)
+ * is probed besides: every member is probed by exactly one other each
+ * period, and each member probes every other once per `M − 1` periods.
  */
-function nextTarget(c: CoreContext): number | undefined {
+function suspectToCheck(c: CoreContext): number | undefined {
   for (const [i, s] of c.suspicions) {
     if (!s.recheck || c.table.state(i) !== SUSPECT) continue;
     s.recheck = false;
@@ -71,7 +82,7 @@ function nextTarget(c: CoreContext): number | undefined {
     s.willCheck = false;
     return i;
   }
-  return c.table.ring.targetOf(c.self, Math.floor(c.now / c.opts.probeIntervalMs));
+  return undefined;
 }
 
 /**
@@ -94,7 +105,7 @@ function pingDead(c: CoreContext): void {
  * memberlist's TCP fallback is, without needing a stream).
  */
 function probeTimedOut(c: CoreContext, p: ProbeState): void {
-  if (p.done || c.probe !== p) return;
+  if (p.done || c.probes.get(p.seq) !== p) return;
   const t = c.table;
   const id = c.idOf(p.target);
   const req: PingReqMsg = { t: 'pingReq', seq: p.seq, target: id, addr: t.address(p.target) };
@@ -110,6 +121,7 @@ function probeTimedOut(c: CoreContext, p: ProbeState): void {
  * awareness score rises by the number missing (Lifeguard).
  */
 function probeEnded(c: CoreContext, p: ProbeState): void {
+  c.probes.delete(p.seq);
   if (p.done) return;
   p.done = true;
   c.awareness.apply(p.expectedNacks > 0 ? p.expectedNacks - p.nacks : 1);
@@ -140,11 +152,12 @@ export function onPing(c: CoreContext, from: string, fromAddr: string, m: PingMs
 
 /** An ack of our probe, or of a ping we relayed (forwarded to the origin). */
 export function onAck(c: CoreContext, m: AckMsg): void {
-  const p = c.probe;
-  if (p !== null && p.seq === m.seq) {
+  const p = c.probes.get(m.seq);
+  if (p !== undefined) {
     if (!p.acked && !p.done) c.awareness.apply(-1);
     p.acked = true;
     p.done = true;
+    c.probes.delete(m.seq);
     return;
   }
   const r = c.relays.get(m.seq);
@@ -158,8 +171,8 @@ export function onAck(c: CoreContext, m: AckMsg): void {
 
 /** A relay's nack: the relay is fine, the target did not answer it either. All in: conclude now. */
 export function onNack(c: CoreContext, m: NackMsg): void {
-  const p = c.probe;
-  if (p === null || p.seq !== m.seq || p.done) {
+  const p = c.probes.get(m.seq);
+  if (p === undefined || p.done) {
     c.stats.stale++;
     return;
   }
