@@ -185,6 +185,18 @@ describe('merge rules', () => {
     expect(pings).toBeGreaterThan(1000);
   });
 
+  it('in poor health still probes every period (only its timeouts stretch), so its ring targets are never skipped', () => {
+    const core = started();
+    for (let k = 0; k < 6; k++) feed(core, 'x', [{ t: 'alive', id: `m${k}`, inc: 1, addr: `m${k}`, meta }], 1);
+    for (let k = 0; k < 4; k++) feed(core, 'x', [{ t: 'suspect', id: 'me', inc: core.incarnation, by: `m${k}` }], 2);
+    expect(core.health).toBeGreaterThanOrEqual(3);
+    let pings = 0;
+    let t = 3;
+    for (; t < 10_000; t = core.nextDeadline()) pings += core.tick(t).packets.filter((p) => p.msgs[0]?.t === 'ping').length;
+    // One ring probe a period (ten), besides the reconnect pings of none here; Lifeguard's stretched interval gave ~3.
+    expect(pings).toBeGreaterThanOrEqual(9);
+  });
+
   it('restarts above its persisted incarnation', () => {
     const core = new GossipCore({ id: 'me', incarnation: 41 });
     core.start(0);
