@@ -8,13 +8,16 @@
  * `--time-scale` shortens the long scenarios (slow members, lossy members,
  * partitions, traffic) for quick looks; the default runs them in full.
  *
- * Cost on a 2-core machine: N = 100, all scenarios, 3 losses, 30 seeds at
- * `--time-scale=0.5` takes about 10 minutes; N = 1,000 about 10× that per
- * seed (20% loss is the slow case: false suspicions make traffic); a
- * 10,000-member simulation needs about 3 GB and runs at roughly 20,000
- * events/s, so one 10,000 cell (preload ~35 s, then ~15 s wall per
- * virtual second) takes minutes and the full default matrix hours. For the
- * 10,000 figures use e.g. `--n=10000 --scenarios=1,3 --seeds-big=1`.
+ * Cost on this 2-core machine (one core a run): N = 100, every scenario,
+ * 3 losses, 30 seeds, full length: about 4 minutes, plus 5 minutes for the
+ * 2,000-member bootstraps of scenario 9. N = 1,000 costs about 10× that per
+ * seed: scenario 4 takes ~8 minutes a share a loss and 2b ~11 minutes a
+ * loss, about 2 hours in all. A 10,000-member simulation needs ~3 GB,
+ * starts in ~16 s and runs at 1 to 3 s wall per virtual second (one crash:
+ * ~15–50 s a seed; 1% crashing at once: 200–370 s a seed), so the full
+ * default matrix at 10,000 would take an estimated 17 hours (scenario 4
+ * alone: 45 runs of 10 virtual minutes). For the 10,000 figures use e.g.
+ * `--n=10000 --scenarios=1,3 --seeds-big=2`.
  */
 import * as S from '../src/gossip/sim-scenarios.js';
 import { GossipSim } from '../src/gossip/testing.js';
