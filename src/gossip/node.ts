@@ -112,6 +112,8 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   private readonly transport: GossipTransport;
   private readonly keyring: GossipKeyring | undefined;
   private readonly aad: Uint8Array;
+  /** The cluster id our envelopes carry: none when encrypted (it is the associated data, checked by decryption). */
+  private readonly wireClusterId: string;
   private readonly replays = new ReplayCache();
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -135,6 +137,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       encrypted: this.keyring !== undefined,
     });
     this.aad = new TextEncoder().encode(this.core.options.clusterId);
+    this.wireClusterId = this.keyring === undefined ? this.core.options.clusterId : '';
   }
 
   /** This member's id. */
@@ -271,8 +274,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       if (stream) this.stats.streamMalformed++;
       return;
     }
-    // Encrypted packets leave the cluster id out: decryption with it as associated data checked it.
-    if (env.clusterId !== this.core.options.clusterId && !(env.clusterId === '' && this.keyring !== undefined)) {
+    if (env.clusterId !== this.core.options.clusterId && env.clusterId !== this.wireClusterId) {
       this.stats.wrongCluster++;
       return;
     }
@@ -286,7 +288,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   }
 
   private apply(out: GossipOutput): void {
-    for (const p of out.packets) this.sendPacket(p.addr, encodeGossipPacket(this.keyring === undefined ? this.core.options.clusterId : '', this.id, p.msgs), p.stream === true);
+    for (const p of out.packets) this.sendPacket(p.addr, encodeGossipPacket(this.wireClusterId, this.id, p.msgs), p.stream === true);
     for (const ev of out.events) this.emitEvent(ev);
     this.arm();
   }

@@ -8,6 +8,7 @@
 import { realClock, type Clock, type TimerHandle } from '../clock.js';
 import { encodeKvCommand } from '../codec/kv.js';
 import { expectedGot } from '../errors.js';
+import type { Role } from '../raft/core/types.js';
 import type { RaftNode } from '../raft/node.js';
 import { KvStateMachine } from './state-machine.js';
 import type { KvResult } from './types.js';
@@ -46,7 +47,7 @@ export class LeaseExpirer {
   proposed = 0;
   /** When this node last became leader (on this expirer's clock). */
   private leaderSince = Number.NEGATIVE_INFINITY;
-  private readonly onRole = (role: string): void => {
+  private readonly onRole = (role: Role): void => {
     if (role === 'leader') this.leaderSince = this.clock.now();
   };
 
