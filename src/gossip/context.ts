@@ -8,7 +8,7 @@
  */
 import { ENCRYPTION_OVERHEAD } from './keyring.js';
 import { envelopeSize, estimateSize, type GossipMsg, type UpdateMsg } from '../codec/gossip.js';
-import { MinHeap } from '../util/heap.js';
+import { TimeHeap } from '../util/heap.js';
 import type { Prng } from '../util/prng.js';
 import { Awareness } from './awareness.js';
 import { BroadcastQueue, retransmitBudget } from './broadcast-queue.js';
@@ -102,7 +102,7 @@ export class CoreContext {
   now = 0;
   out: OutPacket[] = [];
   events: GossipEvent[] = [];
-  private readonly timers = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  private readonly timers = new TimeHeap<Timer>();
   private timerSeq = 0;
   private packetNo = 0;
   /** Bytes of every packet besides its messages: the envelope and the driver's per-packet overhead (encryption). */

@@ -129,7 +129,8 @@ export class PacketFabric<T> {
 
   /** Whether from → to is cut. */
   isCut(from: string, to: string): boolean {
-    return this.blocked.has(linkKey(from, to));
+    // No key string to build on the common path of a fabric with no cut link.
+    return this.blocked.size > 0 && this.blocked.has(linkKey(from, to));
   }
 
   /** Cut every link between different groups (both directions); links within a group are kept. */
@@ -159,7 +160,7 @@ export class PacketFabric<T> {
   /** Send a packet; it is delivered later through the clock, or lost. */
   send(from: string, to: string, packet: T): void {
     this.stats.sent++;
-    if (this.blocked.has(linkKey(from, to))) {
+    if (this.isCut(from, to)) {
       this.stats.dropped++;
       return;
     }
@@ -198,6 +199,7 @@ export class PacketFabric<T> {
   }
 
   private faultsOf(from: string, to: string): LinkFaults {
+    if (this.linkFaults.size === 0) return this.defaults;
     return this.linkFaults.get(linkKey(from, to)) ?? this.defaults;
   }
 
@@ -213,7 +215,7 @@ export class PacketFabric<T> {
 
   private deliver(from: string, to: string, packet: T, reliable = false): void {
     // A link cut while the packet was in flight loses it, as a real partition would.
-    if (this.blocked.has(linkKey(from, to))) {
+    if (this.isCut(from, to)) {
       this.stats.dropped++;
       return;
     }

@@ -1,7 +1,21 @@
-/** A binary min-heap ordered by a comparison function. */
-export class MinHeap<T> {
+/** An item of a {@link TimeHeap}: due at `at`, ties broken by `seq`. */
+export interface Timed {
+  /** When the item is due. */
+  at: number;
+  /** Order among items due at the same time (lower first); callers give distinct values. */
+  seq: number;
+}
+
+/**
+ * A binary min-heap of {@link Timed} items, earliest `at` first and, at
+ * equal times, lowest `seq` first. The order is total when every `seq` is
+ * distinct, so the pop sequence does not depend on the heap's layout: a
+ * seeded simulation replays exactly. The comparison is written inline and
+ * items move by a hole rather than by swaps: this heap is the simulator's
+ * hottest structure (one push and one pop per simulated packet).
+ */
+export class TimeHeap<T extends Timed> {
   private readonly items: T[] = [];
-  constructor(private readonly less: (a: T, b: T) => boolean) {}
 
   get size(): number {
     return this.items.length;
@@ -13,14 +27,16 @@ export class MinHeap<T> {
 
   push(item: T): void {
     const a = this.items;
+    let i = a.length;
     a.push(item);
-    let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      const up = a[p]!;
+      if (up.at < item.at || (up.at === item.at && up.seq < item.seq)) break;
+      a[i] = up;
       i = p;
     }
+    a[i] = item;
   }
 
   pop(): T | undefined {
@@ -28,25 +44,31 @@ export class MinHeap<T> {
     if (a.length === 0) return undefined;
     const top = a[0]!;
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      this.siftDown(0);
-    }
+    if (a.length > 0) this.placeFromTop(last);
     return top;
   }
 
-  private siftDown(i: number): void {
+  /** Put `item` at the root's hole and sift it down to its place. */
+  private placeFromTop(item: T): void {
     const a = this.items;
     const n = a.length;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && this.less(a[l]!, a[m]!)) m = l;
-      if (r < n && this.less(a[r]!, a[m]!)) m = r;
-      if (m === i) return;
-      [a[i], a[m]] = [a[m]!, a[i]!];
-      i = m;
+      if (l >= n) break;
+      let c = l;
+      let child = a[l]!;
+      if (l + 1 < n) {
+        const r = a[l + 1]!;
+        if (r.at < child.at || (r.at === child.at && r.seq < child.seq)) {
+          c = l + 1;
+          child = r;
+        }
+      }
+      if (item.at < child.at || (item.at === child.at && item.seq < child.seq)) break;
+      a[i] = child;
+      i = c;
     }
+    a[i] = item;
   }
 }

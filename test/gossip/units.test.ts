@@ -5,7 +5,7 @@ import { BroadcastQueue, retransmitBudget } from '../../src/gossip/broadcast-que
 import { GOSSIP_DEFAULTS, resolveGossipOptions } from '../../src/gossip/config.js';
 import { checkShare, minSuspicionTimeout, Suspicion, suspicionTimeout } from '../../src/gossip/suspicion.js';
 import { indirectWindow, relayNackDelay } from '../../src/gossip/probe.js';
-import type { AliveMsg } from '../../src/codec/gossip.js';
+import { estimateSize, type AliveMsg } from '../../src/codec/gossip.js';
 import fc from 'fast-check';
 import { DEAD, IdInterner, LEFT, MemberTable } from '../../src/gossip/members.js';
 
@@ -119,6 +119,55 @@ describe('broadcast queue', () => {
     const got = q.take(200, 1, 5);
     expect(got.length).toBeGreaterThan(0);
     expect(got.length).toBeLessThan(10);
+  });
+
+  it('agrees with a plain-list model under random pushes, removes and takes', () => {
+    // The model: items with their transmit count and when they entered that count's bucket;
+    // a take walks them by (count, entry order), skipping what does not fit or is in the packet.
+    interface M { key: string; msg: AliveMsg; transmits: number; since: number; packet: number }
+    const op = fc.oneof(
+      fc.record({ k: fc.constant('push' as const), key: fc.integer({ min: 0, max: 12 }), len: fc.integer({ min: 1, max: 40 }) }),
+      fc.record({ k: fc.constant('remove' as const), key: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ k: fc.constant('take' as const), bytes: fc.integer({ min: 0, max: 400 }), limit: fc.integer({ min: 1, max: 6 }), packet: fc.integer({ min: 1, max: 3 }) }),
+    );
+    fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const q = new BroadcastQueue();
+      let model: M[] = [];
+      let clock = 0;
+      for (const o of ops) {
+        if (o.k === 'push') {
+          model = model.filter((m) => m.key !== `m:${o.key}`);
+          const msg = alive('x'.repeat(o.len), o.key);
+          model.push({ key: `m:${o.key}`, msg, transmits: 0, since: clock++, packet: 0 });
+          q.push(`m:${o.key}`, msg);
+        } else if (o.k === 'remove') {
+          model = model.filter((m) => m.key !== `m:${o.key}`);
+          q.remove(`m:${o.key}`);
+        } else {
+          const got = q.take(o.bytes, 2, o.limit, [], o.packet);
+          let left = o.bytes;
+          const want: M[] = [];
+          for (const m of [...model].sort((a, b) => a.transmits - b.transmits || a.since - b.since)) {
+            if (left <= 0) break;
+            const cost = estimateSize(m.msg) + 2;
+            if (cost > left || m.packet === o.packet) continue;
+            left -= cost;
+            want.push(m);
+            if (left < 16) break;
+          }
+          expect(got).toEqual(want.map((m) => m.msg));
+          for (const m of want) {
+            m.packet = o.packet;
+            m.transmits++;
+            m.since = clock++;
+          }
+          model = model.filter((m) => !want.includes(m) || m.transmits < o.limit);
+        }
+        expect(q.size).toBe(model.length);
+        expect(q.fresh).toBe(model.filter((m) => m.transmits === 0).length);
+        expect(q.countBelow(2)).toBe(model.filter((m) => m.transmits < 2).length);
+      }
+    }));
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../../clock.js';
-import { MinHeap } from '../../util/heap.js';
+import { TimeHeap } from '../../util/heap.js';
 
 interface ScheduledEvent {
   at: number;
@@ -22,7 +22,7 @@ interface ScheduledEvent {
  * ```
  */
 export class EventLoop {
-  private readonly queue = new MinHeap<ScheduledEvent>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  private readonly queue = new TimeHeap<ScheduledEvent>();
   private seq = 0;
   private current = 0;
   private executed = 0;
