@@ -94,6 +94,7 @@ export class GossipSim {
   readonly members = new Map<string, SimMember>();
   private readonly rng: Prng;
   private readonly listeners: SimEventListener[] = [];
+  private readonly fires = new WeakMap<SimMember, () => void>();
 
   constructor(
     /** The options the simulator was created with. */
@@ -269,11 +270,21 @@ export class GossipSim {
     if (next >= m.timerAt || next === Infinity) return;
     this.loop.cancel(m.timer);
     m.timerAt = next;
-    m.timer = this.loop.schedule(next - this.now, () => {
-      m.timer = null;
-      m.timerAt = Infinity;
-      if (this.now < m.pausedUntil) return;
-      this.apply(m, m.core.tick(this.now));
-    });
+    m.timer = this.loop.schedule(next - this.now, this.firer(m));
+  }
+
+  /** The member's timer callback: one function a member, not a new closure each time its timer is armed. */
+  private firer(m: SimMember): () => void {
+    let fire = this.fires.get(m);
+    if (fire === undefined) {
+      fire = () => {
+        m.timer = null;
+        m.timerAt = Infinity;
+        if (this.now < m.pausedUntil) return;
+        this.apply(m, m.core.tick(this.now));
+      };
+      this.fires.set(m, fire);
+    }
+    return fire;
   }
 }
