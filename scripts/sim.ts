@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- --seeds 1000 --steps 5000 [--nodes 3|5] [--seed N] [--scenario NAME] [--storage file] [--kv sim|real] [--writes sync|pipelined]`:
+ * `npm run sim -- --seeds 1000 [--first 1] --steps 5000 [--nodes 3|5] [--seed N] [--scenario NAME] [--storage file] [--kv sim|real] [--writes sync|pipelined]`:
  * seeded sweeps of the Raft simulator. Prints each failing seed's fault plan
  * and the one command that replays it (its result, trace and history go to
  * sim-failures/ as JSON), then seeds per second, events per second,
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   if (scenario !== undefined && !(SCENARIO_NAMES as readonly string[]).includes(scenario)) throw new Error(`--scenario: expected one of ${SCENARIO_NAMES.join(', ')}, got ${scenario}`);
   const single = num('seed', -1);
   const o: SweepOptions = {
-    seeds: single >= 0 ? [single] : Array.from({ length: num('seeds', 100) }, (_, i) => i + 1),
+    seeds: single >= 0 ? [single] : Array.from({ length: num('seeds', 100) }, (_, i) => i + num('first', 1)),
     steps: num('steps', 5000),
     sizes: num('nodes', 0) > 0 ? [num('nodes', 0)] : [3, 5],
     storage: arg('storage') === 'file' ? 'file' : 'memory',

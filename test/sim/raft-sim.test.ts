@@ -55,6 +55,17 @@ describe('RaftSim: swarm-picked faults, clients, checks', () => {
     expect(n).toBeLessThan(13);
   });
 
+  it('wipes stay within the fault budget (seeds a sweep of 700001–704000 found over it)', async () => {
+    // 701811: a follower's append acknowledgement was still in flight when its disk was wiped; the
+    // leader then committed, and acknowledged, an entry only it held. 701149 and 702369: a disk was
+    // wiped while a voter just added had not learned its configuration, leaving no electable quorum.
+    // Each wipe there broke the fault model (more than a minority lost), not Raft: the budget now
+    // counts the wiped node's last entry and every voter that cannot vote yet.
+    let wipes = 0;
+    for (const seed of [701149, 701811, 702369]) wipes += (await check(seed, 3)).counters.wipes ?? 0;
+    expect(wipes).toBeGreaterThan(0);
+  });
+
   it('one seed replays one run exactly, down to the trace hash', async () => {
     const a = await runSim({ seed: 42, nodes: 5, steps: 3000 });
     const b = await runSim({ seed: 42, nodes: 5, steps: 3000 });

@@ -184,4 +184,8 @@ export class FileDisk implements NodeDisk {
   lastIndex(): number {
     return this.synced[this.synced.length - 1]?.index ?? this.snapIndex;
   }
+
+  lastEntry(): { index: number; term: number } | null {
+    return this.synced[this.synced.length - 1] ?? null;
+  }
 }

@@ -156,9 +156,8 @@ class MajorityCheck {
    * both halves of a joint configuration), counting disks other than `without`.
    */
   private enough(entries: readonly AckedEntry[], without: SimNode | null): AckedEntry | undefined {
-    const l = this.sim.leader() ?? this.sim.nodes.filter((n) => n.core !== null).sort((a, b) => b.sm.index - a.sm.index)[0];
-    if (l === undefined) return undefined;
-    const cfg = l.core?.configuration() ?? l.config;
+    const cfg = this.config();
+    if (cfg === null) return undefined;
     const groups = [cfg.voters, cfg.outgoing].filter((g) => g.length > 0);
     const byId = new Map(this.sim.nodes.map((n) => [n.id, n]));
     const holds = (a: AckedEntry, id: NodeId): boolean => {
@@ -170,19 +169,46 @@ class MajorityCheck {
 
   /**
    * Whether losing `n`'s disk stays within the fault budget: every
-   * acknowledged write still on a majority, and no other wiped node still
-   * waiting to learn its configuration (a wiped node cannot vote until a
-   * snapshot or a configuration entry tells it it is a voter).
+   * acknowledged write still on a majority, and no other node that is a
+   * voter (or was wiped) still waiting to learn its configuration: a node
+   * that knows no configuration naming it a voter does not vote until a
+   * snapshot or a configuration entry tells it, so a voter just added and
+   * not yet caught up is as good as lost for elections. The last
+   * entry on `n`'s disk must be on a majority without it too: an append
+   * acknowledgement `n` already sent can still make the leader commit it,
+   * and its client hear "ok", after the disk is gone.
    */
   canLose(n: SimNode): boolean {
-    const unconfigured = this.sim.nodes.some((o) => o !== n && o.wiped && !(o.core?.configuration().voters.includes(o.id) ?? false));
-    return !unconfigured && this.enough(this.acked, n) === undefined;
+    const voters = this.votersNow();
+    const unconfigured = this.sim.nodes.some((o) => o !== n && (o.wiped || voters.has(o.id)) && !knowsItVotes(o));
+    if (unconfigured) return false;
+    const last = n.disk.lastEntry();
+    return this.enough(last === null ? this.acked : [...this.acked, last], n) === undefined;
+  }
+
+  /** The current configuration as the leader (or else the most advanced node up) sees it. */
+  private config(): SimNode['config'] | null {
+    const l = this.sim.leader() ?? this.sim.nodes.filter((n) => n.core !== null).sort((a, b) => b.sm.index - a.sm.index)[0];
+    return l === undefined ? null : l.core?.configuration() ?? l.config;
+  }
+
+  /** Voters of the current configuration, both halves of a joint one. */
+  private votersNow(): Set<NodeId> {
+    const cfg = this.config();
+    return new Set(cfg === null ? [] : [...cfg.voters, ...cfg.outgoing]);
   }
 
   check(entries: readonly AckedEntry[]): void {
     const bad = this.enough(entries, null);
     if (bad !== undefined) this.sim.checker.violations.push({ invariant: 'acked-on-majority', detail: `acknowledged entry ${bad.index}@${bad.term} is durable on less than a majority`, time: this.sim.loop.now });
   }
+}
+
+/** Whether `o` will vote: it knows a configuration naming it a voter (a down node: once restarted from its disk, unless wiped). */
+function knowsItVotes(o: SimNode): boolean {
+  if (o.core === null) return !o.wiped;
+  const cfg = o.core.configuration();
+  return cfg.voters.includes(o.id) || cfg.outgoing.includes(o.id);
 }
 
 function result(sim: RaftSim, plan: FaultPlan, clients: SimClients, driver: FaultDriver, h: { leader: boolean; converged: boolean; settled: boolean }): RaftSimResult {

@@ -37,6 +37,8 @@ export interface NodeDisk extends DurableLog {
   load(): PersistentState | Promise<PersistentState>;
   /** Index of the last durable entry (the snapshot's when the log is empty). */
   lastIndex(): number;
+  /** The last durable log entry (index and term), or null when the log is empty. */
+  lastEntry(): { index: number; term: number } | null;
   /** Torn tails truncated by recoveries so far. */
   readonly tornTails: number;
 }
@@ -138,6 +140,10 @@ export class MemoryDisk implements NodeDisk {
 
   lastIndex(): number {
     return this.entries[this.entries.length - 1]?.index ?? this.snapshot?.meta.index ?? 0;
+  }
+
+  lastEntry(): { index: number; term: number } | null {
+    return this.entries[this.entries.length - 1] ?? null;
   }
 
   holds(index: number, term: number): boolean {
