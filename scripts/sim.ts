@@ -1,4 +1,8 @@
 /**
+ * `npm run sim -- --gossip --seeds 1000 [--first 1]`: the same for the gossip
+ * simulator (crashes, restarts, partitions, pauses, leaves, then a heal;
+ * incarnations monotonic, views converged), one line per failing seed.
+ *
  * `npm run sim -- --seeds 1000 [--first 1] --steps 5000 [--nodes 3|5] [--seed N] [--scenario NAME] [--storage file] [--kv sim|real] [--writes sync|pipelined]`:
  * seeded sweeps of the Raft simulator. Prints each failing seed's fault plan
  * and the one command that replays it (its result, trace and history go to
@@ -9,6 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { sweep, type SweepOptions } from '../src/testing/sim/sweep.js';
 import { SCENARIO_NAMES } from '../src/testing/sim/scenarios.js';
+import { gossipSweepSeed } from '../src/gossip/sim-sweep.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,7 +28,27 @@ function num(name: string, def: number): number {
   return n;
 }
 
+/** `--gossip`: sweep the gossip simulator's seeds. */
+function gossipSweep(): void {
+  const single = num('seed', -1);
+  const seeds = single >= 0 ? [single] : Array.from({ length: num('seeds', 100) }, (_, i) => i + num('first', 1));
+  const t0 = performance.now();
+  let failures = 0;
+  for (const seed of seeds) {
+    const r = gossipSweepSeed(seed);
+    if (single >= 0) console.log(r.plan.join('\n'));
+    if (r.violations.length === 0) continue;
+    failures++;
+    console.log(`FAIL gossip seed ${seed}: ${r.violations.slice(0, 3).join('; ').slice(0, 500)}`);
+    console.log(`  ${r.plan.join(' | ')}`);
+    console.log(`  replay: npm run sim -- --gossip --seed ${seed}`);
+  }
+  console.log(`gossip seeds ${seeds.length}, ${(seeds.length / ((performance.now() - t0) / 1000)).toFixed(1)} seeds/s, failures ${failures}`);
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--gossip')) return gossipSweep();
   const scenario = arg('scenario');
   if (scenario !== undefined && !(SCENARIO_NAMES as readonly string[]).includes(scenario)) throw new Error(`--scenario: expected one of ${SCENARIO_NAMES.join(', ')}, got ${scenario}`);
   const single = num('seed', -1);

@@ -14,7 +14,7 @@ import type { GossipEvent } from './events.js';
 import { housekeepBulk, onHave, onWant } from './bulk.js';
 import type { JoinAuthenticator } from './join-secret.js';
 import { ALIVE, DEAD, IdInterner, LEFT, SUSPECT, type MemberInfo } from './members.js';
-import { mergeAlive, mergeDead, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
+import { mergeAlive, mergeDead, mergeDeadRowAboutLive, mergeSuspect, selfAlive, type MergeMode } from './merge.js';
 import { onDigest } from './digest.js';
 import { onAck, onNack, onPing, onPingReq, startProbe } from './probe.js';
 import { answerAccuser, isNoticeFromAccuser } from './quiet.js';
@@ -312,7 +312,7 @@ export class GossipCore {
     switch (m.t) {
       case 'alive': return mergeAlive(c, m, mode);
       case 'suspect': return mergeSuspect(c, m, mode);
-      case 'dead': return mode === 'sync' && !m.left && this.holdsLive(m.id) ? mergeSuspect(c, { t: 'suspect', id: m.id, inc: m.inc, by: from }, mode) : mergeDead(c, m, mode);
+      case 'dead': return mode === 'sync' && !m.left && this.holdsLive(m.id) ? mergeDeadRowAboutLive(c, m, from) : mergeDead(c, m, mode);
       case 'user': return this.admitted(m.origin) ? onUser(c, c.userData, m) : undefined;
       case 'kv': return onKv(c, c.userData, m, mode);
       case 'have': return this.admitted(m.owner) ? onHave(c, c.userData, from, fromAddr, m) : undefined;

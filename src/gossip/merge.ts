@@ -81,6 +81,27 @@ export function mergeSuspect(c: CoreContext, m: SuspectMsg, mode: MergeMode): vo
   if (shouldSpread(mode, prev, SUSPECT)) c.queueSystem(m.id, m);
 }
 
+/**
+ * A dead row from anti-entropy (sent by `from`) about a member we hold
+ * alive or suspect. Merged as a suspicion at its incarnation: more often
+ * than not it is old news from the other side of a healed partition, which
+ * a live member then refutes. If we already suspect the member at a newer
+ * incarnation, the row counts as `from`'s confirmation of our suspicion: a
+ * member that restarted and crashed again is dead at an older incarnation
+ * everywhere else, so nobody would ever send a confirmation at ours, and a
+ * lone accuser's suspicion does not expire (see `Suspicion.canExpire`): we
+ * would hold it suspect for ever.
+ */
+export function mergeDeadRowAboutLive(c: CoreContext, m: DeadMsg, from: string): void {
+  const i = c.table.ids.lookup(m.id);
+  const s = i === undefined ? undefined : c.suspicions.get(i);
+  if (i !== undefined && s !== undefined && c.table.state(i) === SUSPECT && m.inc < c.table.incarnation(i)) {
+    if (s.confirm(from)) scheduleExpiry(c, i, s);
+    return;
+  }
+  mergeSuspect(c, { t: 'suspect', id: m.id, inc: m.inc, by: from }, 'sync');
+}
+
 /** Apply a dead or left record. */
 export function mergeDead(c: CoreContext, m: DeadMsg, mode: MergeMode): void {
   const t = c.table;
@@ -178,8 +199,19 @@ function confirm(c: CoreContext, i: number, m: SuspectMsg): void {
 function scheduleExpiry(c: CoreContext, i: number, s: Suspicion, at = s.deadline()): void {
   c.at(at, () => {
     if (c.suspicions.get(i) !== s || c.now < s.deadline()) return;
-    // Unconfirmed: wait another full period for a confirmation or the refutation.
-    if (!s.canExpire) return scheduleExpiry(c, i, s, c.now + s.maxTimeout);
+    // Unconfirmed: wait another full period for a confirmation or the refutation, unless no member
+    // but us is left alive in our view to send one (the others crashed too), or a probe of ours in the
+    // period just waited failed with every relay nacking: relays that answer us could not reach the
+    // suspect either, which a member with a bad inbound link never sees. Confirmations can be missing
+    // for good: lost on the way (a partition), or every other member restarted since the suspect
+    // crashed and never heard of it.
+    if (!s.canExpire && aliveOthers(c) > 0 && !s.relaysNacked) {
+      // Each period we wait, a member that did not start the suspicion checks the suspect once more
+      // itself (its own failed probe confirms); the accuser probes it once more.
+      if (s.by !== c.opts.id) s.willCheck = true;
+      else s.recheck = true;
+      return scheduleExpiry(c, i, s, c.now + s.maxTimeout);
+    }
     // In poor health our own view is the doubtful one (Lifeguard): probe the suspect again first, the
     // probe carrying the suspicion, so a live one refutes; a dead one is declared by healthier members.
     if (c.awareness.score > 0 && !s.rechecked) {
@@ -190,6 +222,11 @@ function scheduleExpiry(c: CoreContext, i: number, s: Suspicion, at = s.deadline
     const id = c.idOf(i);
     mergeDead(c, { t: 'dead', id, inc: c.table.incarnation(i), by: c.opts.id, left: false }, 'gossip');
   });
+}
+
+/** Members other than us that we hold alive (not suspect): those that could confirm a suspicion. */
+function aliveOthers(c: CoreContext): number {
+  return c.table.liveCount - 1 - c.suspicions.size;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -131,6 +131,10 @@ function probeEnded(c: CoreContext, p: ProbeState): void {
   // Starts a suspicion, or confirms (independently) one we heard of.
   const notice: SuspectMsg = { t: 'suspect', id: c.idOf(p.target), inc: t.incarnation(p.target), by: c.opts.id };
   mergeSuspect(c, notice, 'gossip');
+  // Every relay answered and none reached it, after the suspicion's timer ran out unconfirmed:
+  // evidence a lone accuser may act on (see merge.ts).
+  const s = c.suspicions.get(p.target);
+  if (s !== undefined && c.now >= s.deadline() && p.expectedNacks > 0 && p.nacks >= p.expectedNacks) s.relaysNacked = true;
   // Buddy system: tell the suspect at once, so a live one refutes within a round trip.
   if (was === ALIVE) c.send(notice.id, t.address(p.target), [notice], false);
 }

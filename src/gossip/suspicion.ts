@@ -49,6 +49,8 @@ export class Suspicion {
   recheck = false;
   /** Whether that second probe was already asked for (it is, at most once per suspicion). */
   rechecked = false;
+  /** Whether a probe of ours failed with every relay nacking after the timer ran out unconfirmed. */
+  relaysNacked = false;
 
   /**
    * @param by the member whose suspicion started it (not counted as a confirmation)

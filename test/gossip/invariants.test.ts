@@ -19,6 +19,29 @@ describe('gossip invariants under faults', () => {
     expect(returns).toBe(0);
   });
 
+  it('a suspect that is dead everywhere else at an older incarnation is declared dead, not held suspect for ever', () => {
+    // n5 crashes and is declared dead (incarnation 1) by everyone; then n0 alone learns, by
+    // anti-entropy, that n5 is alive at 2 (it had restarted and crashed again). n0's own probe then
+    // suspects n5 at 2, and nobody can confirm: the others hold it dead at 1 and ignore the news.
+    const sim = new GossipSim({ seed: 21 });
+    const ids = sim.addMany(6, 'n');
+    sim.run(2000);
+    sim.crash('n5');
+    expect(sim.runUntil(() => sim.countSeeing('n5', 3) === 5, 30_000)).toBe(true);
+    // n0 sends nothing until its own probe suspects n5, so the news of incarnation 2 goes no further.
+    sim.get('n0').egressLoss = 1;
+    sim.act('n0', (core, now) => core.receive('n1', [
+      { t: 'syncResp', epoch: 1, seq: 1, lo: 0, hi: 1 }, { t: 'alive', id: 'n5', inc: 2, addr: 'n5', meta: new Uint8Array(0) },
+    ], now));
+    expect(sim.get('n0').core.stateOf('n5')).toBe(1);
+    expect(sim.runUntil(() => sim.get('n0').core.stateOf('n5') === 2, 30_000)).toBe(true);
+    sim.get('n0').egressLoss = 0;
+    expect(sim.countSeeing('n5', 3)).toBe(ids.length - 2);
+    expect(sim.runUntil(() => sim.countSeeing('n5', 3) === ids.length - 1, 120_000)).toBe(true);
+    expect(sim.converged()).toBe(true);
+    expect(sim.get('n0').core.member('n5')!.incarnation).toBe(2);
+  });
+
   it('incarnations are monotonic: a member\'s own, and every view of every member', () => {
     const sim = new GossipSim({ seed: 11, loss: 0.1, maxDelayMs: 30 });
     const ids = sim.addMany(30);
