@@ -15,11 +15,13 @@
  * 2,000-member bootstraps of scenario 9. N = 1,000 costs about 10× that per
  * seed: scenario 4 takes ~8 minutes a share a loss and 2b ~11 minutes a
  * loss, about 2 hours in all. A 10,000-member simulation needs ~3 GB,
- * starts in ~12 s and runs at 0.7 to 2.3 s wall per virtual second (one crash:
- * ~15–50 s a seed; 1% crashing at once: 200–370 s a seed), so the full
- * default matrix at 10,000 would take an estimated 17 hours (scenario 4
- * alone: 45 runs of 10 virtual minutes). For the 10,000 figures use e.g.
- * `--n=10000 --scenarios=1,3 --seeds-big=2`. Two jobs halve all of these.
+ * starts in ~12 s and runs at 0.7 to 2.3 s wall per virtual second. With
+ * one job, 5 seeds a cell: a join spreading 41–49 s a cell, one crash
+ * 81–161 s, 1% crashing at once ~20 minutes (about 4 minutes a seed). The
+ * full default matrix at 10,000 is out of reach: scenario 4 alone is 45 runs
+ * of 10 virtual minutes, 5 to 17 hours at those speeds. For the 10,000 figures use e.g.
+ * `--n=10000 --scenarios=1,3 --seeds-big=5`. Two jobs save a third to a
+ * half of the wall time (two 3 GB simulations share the memory bus).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';

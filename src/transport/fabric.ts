@@ -57,6 +57,7 @@ export class PacketFabric<T> {
   /** Per directed link, when the last reliable packet is delivered (they keep their order). */
   private readonly reliableAt = new Map<string, number>();
   private defaults: LinkFaults;
+  private lastArrival = 0;
   private corrupter: Corrupter<T> = corruptBytes;
   /** Counters: sent, delivered, dropped (by fault or cut), duplicated, corrupted. */
   readonly stats = {
@@ -80,6 +81,15 @@ export class PacketFabric<T> {
     defaults: Partial<LinkFaults> = {},
   ) {
     this.defaults = { drop: 0, duplicate: 0, minDelayMs: 0, maxDelayMs: 0, ...defaults };
+  }
+
+  /**
+   * Clock time by which every packet sent so far has arrived (or been lost):
+   * after a {@link PacketFabric.heal}, packets already in flight keep the
+   * delays they were sent with.
+   */
+  get drainedAt(): number {
+    return this.lastArrival;
   }
 
   /** Attach an endpoint; replaces any handler with the same id. */
@@ -195,6 +205,7 @@ export class PacketFabric<T> {
     const now = this.clock.now();
     const at = Math.max(this.reliableAt.get(key) ?? 0, now + (spread > 0 ? f.minDelayMs + this.rng.next() * spread : f.minDelayMs));
     this.reliableAt.set(key, at);
+    this.lastArrival = Math.max(this.lastArrival, at);
     this.clock.setTimeout(() => this.deliver(from, to, packet, true), at - now);
   }
 
@@ -206,6 +217,7 @@ export class PacketFabric<T> {
   private schedule(from: string, to: string, packet: T, f: LinkFaults): void {
     const spread = f.maxDelayMs - f.minDelayMs;
     const delay = spread > 0 ? f.minDelayMs + this.rng.next() * spread : f.minDelayMs;
+    this.lastArrival = Math.max(this.lastArrival, this.clock.now() + delay);
     // Drawn only when corruption is on, so fabrics without it replay exactly as before it existed.
     const corrupt = f.corrupt !== undefined && f.corrupt > 0 && this.rng.next() < f.corrupt;
     const copy = corrupt ? this.corrupter(packet, this.rng) : packet;

@@ -66,6 +66,16 @@ describe('RaftSim: swarm-picked faults, clients, checks', () => {
     expect(wipes).toBeGreaterThan(0);
   });
 
+  it('a leader soon after the heal, also when a deposed leader\'s late packets are still in flight or votes split twice', async () => {
+    // 900499: heartbeats sent over a link slowed to 746 ms arrived after the heal and kept a follower
+    // loyal to a leader that had stepped down; the heal now starts once the network has drained.
+    // 900860: two split votes in a row (2–2 among 4 voters); the window is three election rounds.
+    for (const [seed, nodes] of [[900499, 3], [900860, 5]] as const) {
+      const r = await runSim({ seed, nodes, steps: 5000, kv: 'real' });
+      expect(passed(r), explain(r)).toBe(true);
+    }
+  });
+
   it('one seed replays one run exactly, down to the trace hash', async () => {
     const a = await runSim({ seed: 42, nodes: 5, steps: 3000 });
     const b = await runSim({ seed: 42, nodes: 5, steps: 3000 });

@@ -148,3 +148,21 @@ describe('PacketFabric corruption', () => {
     expect(times({ corrupt: 0.5 })).not.toEqual(times({}));
   });
 });
+
+describe('PacketFabric.drainedAt', () => {
+  it('is when the last packet in flight arrives, also after the slow link is healed', () => {
+    const loop = new EventLoop();
+    const f = new PacketFabric<string>(loop.clock(), createPrng(2), { minDelayMs: 1, maxDelayMs: 5 });
+    const arrivals: number[] = [];
+    f.attach('a', () => {});
+    f.attach('b', () => arrivals.push(loop.now));
+    f.setLink('a', 'b', { minDelayMs: 700, maxDelayMs: 750 });
+    for (let i = 0; i < 20; i++) f.send('a', 'b', `p${i}`);
+    f.clearLinks();
+    f.send('a', 'b', 'fast');
+    expect(f.drainedAt).toBeGreaterThanOrEqual(700);
+    loop.runFor(1000);
+    expect(arrivals).toHaveLength(21);
+    expect(Math.max(...arrivals)).toBe(f.drainedAt);
+  });
+});
