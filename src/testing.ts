@@ -27,7 +27,7 @@ export type { AckedEntry } from './testing/sim/clients.js';
 export { FaultDriver } from './testing/sim/fault-driver.js';
 export { SimCounters, REQUIRED_COVERAGE, missingCoverage, addCounters } from './testing/sim/counters.js';
 export { MemoryDisk } from './testing/sim/sim-node.js';
-export type { NodeDisk, DurableLog, SimNode, MemoryDiskOptions } from './testing/sim/sim-node.js';
+export type { NodeDisk, DurableLog, SimNode, MemoryDiskOptions, LogPosition } from './testing/sim/sim-node.js';
 export { FileDisk } from './testing/sim/file-disk.js';
 export { emptyKvState, applyCommand, encodeCommand, decodeCommand, encodeKvState, decodeKvState, foldHash } from './testing/sim/kv-sm.js';
 export type { SimCommand, SimApplyResult, SimKvState } from './testing/sim/kv-sm.js';

@@ -362,7 +362,19 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     if (options.waitForCatchUp) await this.waitForCatchUp(id);
   }
 
-  /** Add a voter (through a joint configuration). */
+  /**
+   * Add a voter (through a joint configuration). A new voter counts towards
+   * the quorum at once but votes only once it has learned its configuration
+   * from the leader: until then, losing one more voter can leave no electable
+   * quorum (4 voters, 2 of them unable to vote). To grow a cluster that must
+   * stay available meanwhile, add a learner, let it catch up, then promote it.
+   *
+   * @example
+   * ```ts
+   * await leader.addLearner('d', 'tcp://10.0.0.4:7000', { waitForCatchUp: true });
+   * await leader.promote('d');
+   * ```
+   */
   async addVoter(id: NodeId, address?: string): Promise<void> {
     await this.changeMembership({ addVoters: [id] }, address === undefined ? {} : { addresses: { [id]: address } });
   }

@@ -17,7 +17,7 @@ import { FileStorage } from '../../storage/file/file-storage.js';
 import type { PersistentState, StoredSnapshot } from '../../storage/storage.js';
 import { SimDisk, type DiskImage } from './disk.js';
 import type { RaftSim } from './raft-sim.js';
-import type { NodeDisk } from './sim-node.js';
+import type { LogPosition, NodeDisk } from './sim-node.js';
 import type { Prng } from '../../util/prng.js';
 
 /** `FileStorage` on a `SimDisk`, with crash rules; see the module documentation. */
@@ -185,7 +185,7 @@ export class FileDisk implements NodeDisk {
     return this.synced[this.synced.length - 1]?.index ?? this.snapIndex;
   }
 
-  lastEntry(): { index: number; term: number } | null {
+  lastEntry(): LogPosition | null {
     return this.synced[this.synced.length - 1] ?? null;
   }
 }

@@ -14,6 +14,14 @@ import type { KvStateMachine } from '../../kv/state-machine.js';
 import type { SimKvState } from './kv-sm.js';
 import type { RaftSim } from './raft-sim.js';
 
+/** A log position: an entry's index and term. */
+export interface LogPosition {
+  /** Log index. */
+  readonly index: number;
+  /** Term of the entry at that index. */
+  readonly term: number;
+}
+
 /** What a node's disk holds (synchronously readable by the disk model checks). */
 export interface DurableLog {
   /** Whether the entry (index, term) survives a crash now, in the log or under a snapshot. */
@@ -38,7 +46,7 @@ export interface NodeDisk extends DurableLog {
   /** Index of the last durable entry (the snapshot's when the log is empty). */
   lastIndex(): number;
   /** The last durable log entry (index and term), or null when the log is empty. */
-  lastEntry(): { index: number; term: number } | null;
+  lastEntry(): LogPosition | null;
   /** Torn tails truncated by recoveries so far. */
   readonly tornTails: number;
 }
@@ -142,7 +150,7 @@ export class MemoryDisk implements NodeDisk {
     return this.entries[this.entries.length - 1]?.index ?? this.snapshot?.meta.index ?? 0;
   }
 
-  lastEntry(): { index: number; term: number } | null {
+  lastEntry(): LogPosition | null {
     return this.entries[this.entries.length - 1] ?? null;
   }
 
