@@ -60,7 +60,7 @@ function stats(xs: number[]): { p50: number | string; p99: number | string; max:
 type SeedResult = Record<string, number | number[]>;
 
 /** What a worker needs to run one seed of one cell: everything is plain data. */
-export interface SeedJob { kind: string; n: number; loss: number; seed: number; scale: number; arg: number }
+export interface SeedJob { kind: string; n: number; loss: number; seed: number; scale: number; arg: number; encrypted?: boolean }
 
 /**
  * One seed of each kind of cell, by name, so a worker process can run it
@@ -93,9 +93,9 @@ export const SEED_RUNS: Record<string, (j: SeedJob) => SeedResult> = {
   },
   restart: (j) => ({ stuck_dead: S.massRestart(params(j)).stuckDead }),
   partition: (j) => ({ heal_ms: S.partitionHeal(params(j), 300_000 * j.scale).healMs }),
-  // arg: churn period in ms (0: none), plus 0.5 when encrypted.
+  // arg: churn period in ms (0: none).
   traffic: (j) => {
-    const r = S.traffic({ ...params(j), encrypted: j.arg % 1 !== 0 }, 60_000 * j.scale, Math.floor(j.arg));
+    const r = S.traffic({ ...params(j), encrypted: j.encrypted === true }, 60_000 * j.scale, j.arg);
     return { bytes_per_member_s: r.bytesPerSec, msgs_per_member_s: r.msgsPerSec };
   },
   bootstrap: (j) => ({ after_last_start_ms: S.bootstrap({ n: j.n, loss: j.loss, seed: j.seed }).allSeeAll }),
@@ -246,7 +246,7 @@ async function runCells(rows: Row[], pool: SeedPool, c: Config, n: number, loss:
   // Plain packets (the default, and memberlist's, to compare like with like), then with the keyring's 29 bytes a packet.
   if (has(8)) for (const [churn, encrypted] of [[0, false], [1000, false], [0, true], [1000, true]] as const) {
     const name = `8 ${churn ? 'churn (a restart every 1 s)' : 'steady state'}${encrypted ? ', encrypted' : ''}`;
-    await cell(rows, pool, name, { ...base, kind: 'traffic', arg: churn + (encrypted ? 0.5 : 0) }, Math.min(seeds, 3),
+    await cell(rows, pool, name, { ...base, kind: 'traffic', arg: churn, encrypted }, Math.min(seeds, 3),
       n === 1000 ? { bytes_per_member_s: 'mean ≤ 640' } : {});
   }
 }

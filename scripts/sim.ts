@@ -28,10 +28,15 @@ function num(name: string, def: number): number {
   return n;
 }
 
+/** `--seed N` alone, or `--seeds` of them from `--first`. */
+function seedList(single: number): number[] {
+  return single >= 0 ? [single] : Array.from({ length: num('seeds', 100) }, (_, i) => i + num('first', 1));
+}
+
 /** `--gossip`: sweep the gossip simulator's seeds. */
 function gossipSweep(): void {
   const single = num('seed', -1);
-  const seeds = single >= 0 ? [single] : Array.from({ length: num('seeds', 100) }, (_, i) => i + num('first', 1));
+  const seeds = seedList(single);
   const t0 = performance.now();
   let failures = 0;
   for (const seed of seeds) {
@@ -53,7 +58,7 @@ async function main(): Promise<void> {
   if (scenario !== undefined && !(SCENARIO_NAMES as readonly string[]).includes(scenario)) throw new Error(`--scenario: expected one of ${SCENARIO_NAMES.join(', ')}, got ${scenario}`);
   const single = num('seed', -1);
   const o: SweepOptions = {
-    seeds: single >= 0 ? [single] : Array.from({ length: num('seeds', 100) }, (_, i) => i + num('first', 1)),
+    seeds: seedList(single),
     steps: num('steps', 5000),
     sizes: num('nodes', 0) > 0 ? [num('nodes', 0)] : [3, 5],
     storage: arg('storage') === 'file' ? 'file' : 'memory',

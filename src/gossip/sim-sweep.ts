@@ -13,6 +13,7 @@
 import { createPrng, type Prng } from '../util/prng.js';
 import type { GossipCore } from './core.js';
 import type { GossipEvent } from './events.js';
+import { LEFT } from './members.js';
 import { GossipSim } from './testing.js';
 
 /** The outcome of one seed. */
@@ -34,9 +35,6 @@ export interface GossipSweepOptions {
   healLimitMs?: number;
 }
 
-const ALIVE = 1;
-const SUSPECT = 2;
-const LEFT = 4;
 
 /**
  * Run one seed of the sweep.
@@ -63,7 +61,7 @@ export function gossipSweepSeed(seed: number, o: GossipSweepOptions = {}): Gossi
   const t0 = sim.now;
   const ok = sim.runUntil(() => sim.converged(), limit, 250);
   const violations = [...watch.violations];
-  if (!ok) violations.push(`views did not converge within ${limit} ms of the heal: ${divergence(sim)}`);
+  if (!ok) violations.push(`views did not converge within ${limit} ms of the heal: ${sim.disagreements(8).join('; ')}`);
   return { seed, plan, violations, convergedAfterMs: ok ? sim.now - t0 : -1 };
 }
 
@@ -146,18 +144,4 @@ function healAll(sim: GossipSim, ids: string[], plan: string[]): void {
     if (m.up && m.core.stateOf(id) === LEFT) sim.crash(id);
   }
   plan.push(`${Math.round(sim.now)} heal (up: ${sim.upIds().length} of ${ids.length})`);
-}
-
-/** A short account of who disagrees, for a failing seed's report. */
-function divergence(sim: GossipSim): string {
-  const up = sim.upIds();
-  const down = [...sim.members.values()].filter((m) => !m.up).map((m) => m.id);
-  const out: string[] = [];
-  for (const a of up) {
-    const core = sim.get(a).core;
-    for (const b of up) if (core.stateOf(b) !== ALIVE) out.push(`${a} sees up ${b} as ${core.stateOf(b)}`);
-    for (const b of down) if (core.stateOf(b) === ALIVE || core.stateOf(b) === SUSPECT) out.push(`${a} sees down ${b} as ${core.stateOf(b)}`);
-    if (out.length > 8) break;
-  }
-  return out.slice(0, 8).join('; ');
 }

@@ -13,7 +13,7 @@ import { createPrng, type Prng } from '../util/prng.js';
 import type { GossipOptions } from './config.js';
 import { GossipCore, type GossipOutput } from './core.js';
 import type { GossipEvent } from './events.js';
-import { IdInterner } from './members.js';
+import { ALIVE, IdInterner, SUSPECT } from './members.js';
 
 /** A simulated packet. */
 export interface SimPacket {
@@ -214,17 +214,30 @@ export class GossipSim {
 
   /** Whether every up member sees every up member alive (and no down member live). */
   converged(): boolean {
+    return this.disagreements(1).length === 0;
+  }
+
+  /**
+   * What keeps the views from converging, at most `limit` items: an up
+   * member seeing another up member other than alive, or a down member
+   * alive or suspect ("n3 sees down n7 as 2", states as in {@link GossipSim.countSeeing}).
+   */
+  disagreements(limit = Number.POSITIVE_INFINITY): string[] {
+    const out: string[] = [];
     const up = this.upIds();
     const down = [...this.members.values()].filter((m) => !m.up).map((m) => m.id);
     for (const a of up) {
       const core = this.get(a).core;
-      for (const b of up) if (core.stateOf(b) !== 1) return false;
+      for (const b of up) {
+        const s = core.stateOf(b);
+        if (s !== ALIVE && out.push(`${a} sees up ${b} as ${s}`) >= limit) return out;
+      }
       for (const b of down) {
         const s = core.stateOf(b);
-        if (s === 1 || s === 2) return false;
+        if ((s === ALIVE || s === SUSPECT) && out.push(`${a} sees down ${b} as ${s}`) >= limit) return out;
       }
     }
-    return true;
+    return out;
   }
 
   private newCore(id: string, persisted: number, extra: Partial<GossipOptions>): GossipCore {
