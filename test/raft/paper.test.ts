@@ -978,6 +978,22 @@ describe('§6.2 CheckQuorum', () => {
     }
   });
 
+  it('a new leader counts the votes that elected it as contact: it rides out one silent election timeout, not two', () => {
+    // Round trips near the election timeout (seed 500138 of the lossy-network scenario) otherwise
+    // depose each fresh leader at its first check, before it commits anything.
+    const ET = 10;
+    const c = new CoreCluster(['a', 'b', 'c'], { electionTicks: ET });
+    const a = c.node('a');
+    c.dropIf = (m) => m.to === 'a' && a.currentRole === 'leader';
+    a.campaign();
+    c.stabilize();
+    expect(a.currentRole).toBe('leader');
+    c.tick(['a'], ET);
+    expect(a.currentRole).toBe('leader');
+    c.tick(['a'], ET);
+    expect(a.currentRole).toBe('follower');
+  });
+
   it('"a leader with a live majority stays leader" and, without CheckQuorum, an isolated one does not step down', () => {
     const c = new CoreCluster(['a', 'b', 'c']);
     const l = c.electLeader();

@@ -108,6 +108,9 @@ export async function runSim(options: RaftSimOptions, hooks: SimHooks = {}): Pro
 
 async function heal(sim: RaftSim, clients: SimClients): Promise<{ leader: boolean; converged: boolean; settled: boolean }> {
   clients.active = false;
+  // Scripted faults end with the fault phase.
+  sim.onSend = null;
+  sim.onPersist = null;
   sim.fabric.heal();
   sim.fabric.clearLinks();
   sim.fabric.setDefaults({ drop: 0, duplicate: 0, corrupt: 0, minDelayMs: sim.o.delayMs[0], maxDelayMs: sim.o.delayMs[1] });

@@ -24,6 +24,8 @@ interface Ctx {
   fail(detail: string): void;
   /** Run `fn` at virtual time `t` ms. */
   at(t: number, fn: () => void): void;
+  /** Run `fn` in `ms`, unless the heal has begun by then (a crash that fires in the heal is not the scenario's). */
+  later(ms: number, fn: () => void): void;
   /** One election timeout, ms. */
   readonly et: number;
 }
@@ -173,10 +175,10 @@ const SCENARIOS: Record<string, Scenario> = {
         if (!armed || from.core?.currentRole !== 'leader' || !msgs.some((m) => m.type === MsgType.App && m.entries.length > 0)) return;
         armed = false;
         // Crash once the append reached a follower or two, before their acknowledgements are back.
-        c.sim.loop.schedule(c.sim.o.delayMs[1] * 0.6, () => {
+        c.later(c.sim.o.delayMs[1] * 0.6, () => {
           c.sim.counters.add('crashesMidReplication');
           c.sim.crash(from);
-          c.sim.loop.schedule(3 * c.et, () => { c.sim.counters.add('restarts'); c.sim.boot(from); });
+          c.later(3 * c.et, () => { c.sim.counters.add('restarts'); c.sim.boot(from); });
         });
       };
     },
@@ -222,8 +224,8 @@ const SCENARIOS: Record<string, Scenario> = {
         const first = rd.entries[0];
         if (first === undefined || first.index > n.disk.lastIndex()) return;
         c.sim.counters.add('crashesDuringTruncation');
-        c.sim.loop.schedule(0, () => c.sim.crash(n));
-        c.sim.loop.schedule(2 * c.et, () => c.sim.boot(n));
+        c.later(0, () => c.sim.crash(n));
+        c.later(2 * c.et, () => c.sim.boot(n));
       };
     },
   },
@@ -235,8 +237,8 @@ const SCENARIOS: Record<string, Scenario> = {
       c.sim.onPersist = (n, rd) => {
         if (rd.entries.length === 0 || rng.next() > 0.05) return;
         c.sim.counters.add('crashesUnsynced');
-        c.sim.loop.schedule(0, () => c.sim.crash(n));
-        c.sim.loop.schedule(2 * c.et, () => c.sim.boot(n));
+        c.later(0, () => c.sim.crash(n));
+        c.later(2 * c.et, () => c.sim.boot(n));
       };
     },
   },
@@ -301,7 +303,8 @@ export async function scenarioRun(name: string, base: RaftSimOptions): Promise<{
   const result = await runSim(o, {
     start(sim, clients) {
       const fail = (detail: string): void => { sim.checker.violations.push({ invariant: `scenario:${name}`, detail, time: sim.loop.now }); };
-      sc.script({ sim, clients, fail, at: (t, fn) => sim.loop.schedule(t - sim.loop.now, fn), et: sim.o.electionTicks * sim.o.tickMs });
+      const later = (ms: number, fn: () => void): void => { sim.loop.schedule(ms, () => { if (clients.active) fn(); }); };
+      sc.script({ sim, clients, fail, at: (t, fn) => sim.loop.schedule(t - sim.loop.now, fn), later, et: sim.o.electionTicks * sim.o.tickMs });
     },
   });
   const unmet = sc.expect?.(result) ?? null;
