@@ -63,6 +63,8 @@ export interface GossipCoreDeps {
 export class GossipCore {
   private readonly c: CoreContext;
   private started = false;
+  /** A `join` waits for its first answer (reported once as a `joined` event). */
+  private joinPending = false;
 
   constructor(options: GossipOptions | ResolvedGossipOptions, deps: GossipCoreDeps = {}) {
     const opts = resolveGossipOptions(options);
@@ -172,7 +174,9 @@ export class GossipCore {
    */
   join(addresses: readonly string[], now: number): GossipOutput {
     this.advance(now);
-    this.sendJoin(addresses.filter((a) => a !== this.c.opts.address), 0);
+    const seeds = addresses.filter((a) => a !== this.c.opts.address);
+    if (seeds.length > 0) this.joinPending = true;
+    this.sendJoin(seeds, 0);
     followUp(this.c, this.c.sync, 15);
     return this.flush();
   }
@@ -231,6 +235,10 @@ export class GossipCore {
     // answer revives us on its side, where our gossip does not reach while we count it dead too.
     if (claim === DEAD && !probing && !c.leaving) c.send(from, fromAddr, [selfAlive(c)], false);
     if (claim === DEAD) resyncAfterDeath(c, c.sync);
+    if (this.joinPending && msgs.some((m) => m.t === 'syncResp')) {
+      this.joinPending = false;
+      c.events.push({ type: 'joined', via: from, members: c.table.liveCount });
+    }
     return this.flush();
   }
 

@@ -83,7 +83,17 @@ export interface RefusedEvent {
   by: string;
 }
 
+/** The first answer to a `join` arrived: this member holds a peer's member table. */
+export interface JoinedEvent {
+  /** Event discriminant. */
+  type: 'joined';
+  /** Id of the member that answered. */
+  via: string;
+  /** Live members known once the answer merged, this one included. */
+  members: number;
+}
+
 /** Every event of the core. */
 export type GossipEvent =
   | JoinEvent | UpdateEvent | SuspectEvent | AliveEvent | DeadEvent | LeaveEvent
-  | BroadcastEvent | KvEvent | IncarnationEvent | RefusedEvent;
+  | BroadcastEvent | KvEvent | IncarnationEvent | RefusedEvent | JoinedEvent;

@@ -20,7 +20,7 @@ export { retransmitBudget } from './broadcast-queue.js';
 export { minSuspicionTimeout, suspicionTimeout } from './suspicion.js';
 export type {
   GossipEvent, JoinEvent, UpdateEvent, SuspectEvent, AliveEvent, DeadEvent, LeaveEvent,
-  BroadcastEvent, KvEvent, IncarnationEvent, RefusedEvent,
+  BroadcastEvent, KvEvent, IncarnationEvent, RefusedEvent, JoinedEvent,
 } from './events.js';
 export type {
   GossipMsg, UpdateMsg, PingMsg, AckMsg, NackMsg, PingReqMsg, AliveMsg, SuspectMsg, DeadMsg,

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { realClock, type Clock, type TimerHandle } from '../clock.js';
 import { decodeGossipPacket, encodeGossipPacket, type GossipEnvelope } from '../codec/gossip.js';
-import { AuthError, InvalidConfigError, StoppedError } from '../errors.js';
+import { AuthError, InvalidConfigError, InvalidInputError, StoppedError, TimeoutError } from '../errors.js';
 import type { GossipOptions } from './config.js';
 import { GossipCore, type GossipCoreStats, type GossipOutput } from './core.js';
 import type { GossipEvent } from './events.js';
@@ -46,6 +46,13 @@ export interface GossipNodeOptions extends Omit<GossipOptions, 'address'> {
    * @default 3 gossip intervals per ⌈log2 n⌉, at least 1 s
    */
   leaveTimeoutMs?: number;
+  /**
+   * How long the promise of `join()` waits for a seed's answer before it
+   * rejects with a `TimeoutError` (the join itself keeps retrying, backing
+   * off to one attempt every 30 s, and may still succeed).
+   * @default 10 probe intervals
+   */
+  joinTimeoutMs?: number;
 }
 
 /** The events of a {@link GossipNode}, by name. */
@@ -62,6 +69,8 @@ export interface GossipNodeEvents {
   dead: [member: MemberInfo];
   /** A member left gracefully. */
   leave: [member: MemberInfo];
+  /** The first answer to a join arrived from member `via`; `members` are known alive (this one included). */
+  joined: [via: string, members: number];
   /** A user broadcast arrived. */
   broadcast: [payload: Uint8Array, from: string];
   /** An entry of a member's key/value table changed (`null`: deleted). */
@@ -71,6 +80,13 @@ export interface GossipNodeEvents {
    * `AuthError` when a member refused this one's join (a wrong or missing join secret).
    */
   error: [error: unknown];
+}
+
+/** A `join()` promise waiting for the first answer. */
+interface JoinWaiter {
+  resolve(members: number): void;
+  reject(err: Error): void;
+  readonly timer: TimerHandle;
 }
 
 /** Packet counters of the driver. */
@@ -119,18 +135,22 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   private timerAt = Number.POSITIVE_INFINITY;
   private running = false;
   private crypting = 0;
+  /** Promises of `join()` calls waiting for the first answer. */
+  private joinWaiters: JoinWaiter[] = [];
 
   constructor(private readonly options: GossipNodeOptions) {
     super();
     if (options === null || typeof options !== 'object' || typeof options.transport?.send !== 'function') {
       throw new InvalidConfigError('transport: expected a GossipTransport, got ' + typeof options?.transport);
     }
+    const jt = options.joinTimeoutMs;
+    if (jt !== undefined && !(typeof jt === 'number' && Number.isFinite(jt) && jt > 0)) throw new InvalidConfigError(`joinTimeoutMs: expected a positive number of ms, got ${String(jt)}`);
     this.transport = options.transport;
     this.clock = options.clock ?? realClock();
     this.timeBase = options.clock === undefined ? Math.floor(performance.timeOrigin) : 0;
     this.keyring = options.keyring;
     // The core takes only its own options; the adapters stay here.
-    const { transport: _t, clock: _c, keyring: _k, onIncarnation: _o, leaveTimeoutMs: _l, ...core } = options;
+    const { transport: _t, clock: _c, keyring: _k, onIncarnation: _o, leaveTimeoutMs: _l, joinTimeoutMs: _j, ...core } = options;
     // Without a stream nothing may be built larger than a datagram.
     const maxStreamBytes = this.transport.sendStream === undefined ? 0 : (options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES);
     this.core = new GossipCore({ ...core, maxStreamBytes, address: this.transport.address }, {
@@ -168,19 +188,53 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     return this.core.health;
   }
 
-  /** Start, then join through `seeds` (addresses) if given. */
+  /**
+   * Start, then join through `seeds` (addresses) if given, without waiting
+   * for an answer (call `join()` to wait for one).
+   */
   async start(seeds: readonly string[] = []): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.transport.onPacket((p, from, stream) => this.onPacket(p, from, stream === true));
     this.apply(this.core.start(this.now()));
-    if (seeds.length > 0) this.join(seeds);
+    if (seeds.length > 0) void this.join(seeds);
   }
 
-  /** Contact more seeds (addresses). */
-  join(seeds: readonly string[]): void {
+  /**
+   * Contact seeds (addresses) for their member tables. Resolves with the
+   * number of members known alive once the first seed answered; rejects
+   * with a `TimeoutError` after `joinTimeoutMs` if none did (the attempts go
+   * on in the background), with `InvalidInputError` if no seed other than
+   * this member's own address is given, and with `StoppedError` if the node
+   * stops first. A refusal for lack of a valid join secret is an `error`
+   * event. Ignoring the promise is safe: its rejection is never unhandled.
+   *
+   * @example
+   * ```ts
+   * await node.start();
+   * const members = await node.join(['10.0.0.1:7946', '10.0.0.2:7946']);
+   * ```
+   */
+  join(seeds: readonly string[]): Promise<number> {
     this.ensureRunning();
-    this.apply(this.core.join(seeds, this.now()));
+    const others = Array.isArray(seeds) ? seeds.filter((a) => typeof a === 'string' && a !== this.transport.address) : [];
+    const joined = others.length === 0
+      ? Promise.reject(new InvalidInputError(`seeds: expected addresses other than this member's own (${this.transport.address})`))
+      : new Promise<number>((resolve, reject) => {
+        const timeoutMs = this.options.joinTimeoutMs ?? 10 * this.core.options.probeIntervalMs;
+        const w: JoinWaiter = {
+          resolve,
+          reject,
+          timer: this.clock.setTimeout(() => {
+            this.joinWaiters = this.joinWaiters.filter((x) => x !== w);
+            reject(new TimeoutError(`No seed answered the join within ${timeoutMs} ms (still retrying in the background)`));
+          }, timeoutMs),
+        };
+        this.joinWaiters.push(w);
+      });
+    joined.catch(() => undefined);
+    if (others.length > 0) this.apply(this.core.join(others, this.now()));
+    return joined;
   }
 
   /** Send `payload` to every member (fragmented if large); rejects payloads above `maxUserPayloadBytes`. */
@@ -237,6 +291,7 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
     this.running = false;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
+    this.settleJoins((w) => w.reject(new StoppedError('The gossip node stopped before a seed answered the join')));
     await this.transport.close();
   }
 
@@ -320,7 +375,20 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       case 'kv': this.emit('kv', ev.owner, ev.key, ev.value); return;
       case 'incarnation': this.persist(ev.incarnation); return;
       case 'refused': this.emit('error', new AuthError(`Join refused by ${ev.by}: this member holds no valid join-secret proof (a wrong or missing joinSecret)`)); return;
+      case 'joined':
+        this.settleJoins((w) => w.resolve(ev.members));
+        this.emit('joined', ev.via, ev.members);
+        return;
       default: this.emit(ev.type, ev.member);
+    }
+  }
+
+  private settleJoins(settle: (w: JoinWaiter) => void): void {
+    const waiters = this.joinWaiters;
+    this.joinWaiters = [];
+    for (const w of waiters) {
+      this.clock.clearTimeout(w.timer);
+      settle(w);
     }
   }
 

@@ -205,9 +205,49 @@ describe('GossipNode driver', () => {
     await nodes[0]!.stop();
   });
 
+  it('join() resolves with the members known once a seed answers, and rejects with a typed error when none can', async () => {
+    const { loop, nodes } = cluster(5, () => ({ joinTimeoutMs: 3000 }));
+    const [a, b, c, d, e] = nodes as [GossipNode, GossipNode, GossipNode, GossipNode, GossipNode];
+    await a.start();
+    await b.start(['g0']);
+    loop.runFor(2000);
+    await c.start();
+    const cVia: string[] = [];
+    c.on('joined', (via) => cVia.push(via));
+    const ok = c.join(['g1']);
+    await loop.runForAsync(1000);
+    expect(await ok).toBe(3);
+    expect(cVia).toEqual(['g1']);
+
+    // The only seed is down: a TimeoutError after joinTimeoutMs; the attempts go on and succeed once it is up.
+    await d.start();
+    const dVia: string[] = [];
+    d.on('joined', (via) => dVia.push(via));
+    const early = d.join(['g4']).catch((err: unknown) => err);
+    await loop.runForAsync(3000);
+    expect(await early).toMatchObject({ code: 'TIMEOUT', definite: false });
+    expect(dVia).toEqual([]);
+    await e.start();
+    await loop.runForAsync(3000);
+    expect(dVia).toEqual(['g4']);
+    expect(d.member('g4')?.state).toBe('alive');
+
+    await expect(d.join([])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(d.join(['g3'])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    const pending = d.join(['g0']).catch((err: unknown) => err);
+    await d.stop();
+    expect(await pending).toMatchObject({ code: 'STOPPED' });
+    // start(seeds) ignores its join's promise: its timeout is no unhandled rejection (vitest would fail the run).
+    const lone = new GossipNode({ id: 'lone', transport: new MemoryGossipNetwork({ clock: loop.clock() }).transport('lone'), clock: loop.clock(), joinTimeoutMs: 100 });
+    await lone.start(['nowhere']);
+    await loop.runForAsync(500);
+    for (const n of [a, b, c, e, lone]) await n.stop();
+  });
+
   it('rejects bad options with InvalidConfigError', () => {
     const net = new MemoryGossipNetwork();
     expect(() => new GossipNode({ id: 'a', transport: net.transport('a'), probeTimeoutMs: 5000 })).toThrow(/probeTimeoutMs: expected/);
+    expect(() => new GossipNode({ id: 'b', transport: net.transport('b'), joinTimeoutMs: 0 })).toThrow(/joinTimeoutMs: expected/);
   });
 });
 
