@@ -36,7 +36,7 @@ export { RAFT_NODE_DEFAULTS } from './raft/options.js';
 export type { RaftNodeOptions, DefaultedNodeOptions } from './raft/options.js';
 export type { StateMachine, ApplyMeta } from './raft/state-machine.js';
 export { RaftCore } from './raft/core/raft.js';
-export type { CoreStatus, CoreCounters, MemberProgress, ProposalInput, ReadIndexResult } from './raft/core/raft.js';
+export type { CoreStatus, CoreCounters, MemberProgress, ProposalInput, ReadIndexResult } from './raft/core/status.js';
 export { RAFT_CORE_DEFAULTS } from './raft/core/config.js';
 export type { RaftCoreOptions, RestoredSnapshot, DefaultedCoreOptions } from './raft/core/config.js';
 export { EntryType, MsgType } from './raft/core/types.js';

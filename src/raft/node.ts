@@ -19,7 +19,8 @@ import {
 } from '../errors.js';
 import { decodeConfig, initialConfig, toStored, type MembershipChange } from './core/confchange.js';
 import type { ChangeResult } from './core/membership.js';
-import { RaftCore, type CoreStatus } from './core/raft.js';
+import { RaftCore } from './core/raft.js';
+import type { CoreStatus } from './core/status.js';
 import { EntryType, type Entry, type HardState, type NodeId, type Ready, type ReadySnapshot, type Role, type SnapshotConfig, type SoftState } from './core/types.js';
 import { resolveNodeOptions, type RaftNodeOptions, type ResolvedNodeOptions } from './options.js';
 import { PendingProposals, PendingReads, type Waiter } from './pending.js';

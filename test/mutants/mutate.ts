@@ -70,15 +70,15 @@ export const MUTANTS = {
     this.vote = null;`,
   },
   localReads: {
-    name: 'local-reads', file: 'raft/core/raft.ts',
-    find: `  readIndex(ctx: number): ReadIndexResult {
-    if (this.role === 'leader') {`,
-    replace: `  readIndex(ctx: number): ReadIndexResult {
-    if (this.role !== 'precandidate') {
-      this.readStates.push({ index: this.log.committed, ctx });
-      return { ok: true };
-    }
-    if (this.role === 'leader') {`,
+    name: 'local-reads', file: 'raft/core/reads.ts',
+    find: `export function readIndex(r: RaftCore, ctx: number): ReadIndexResult {
+  if (r.role === 'leader') {`,
+    replace: `export function readIndex(r: RaftCore, ctx: number): ReadIndexResult {
+  if (r.role !== 'precandidate') {
+    r.readStates.push({ index: r.log.committed, ctx });
+    return { ok: true };
+  }
+  if (r.role === 'leader') {`,
   },
   commitOldTerm: {
     name: 'commit-old-term', file: 'raft/core/leader.ts',
@@ -87,8 +87,8 @@ export const MUTANTS = {
   },
   noCheckQuorum: {
     name: 'no-check-quorum', file: 'raft/core/raft.ts',
-    find: 'if (this.opts.checkQuorum && !this.checkQuorumActive()) {',
-    replace: 'if (false && this.opts.checkQuorum && !this.checkQuorumActive()) {',
+    find: 'if (this.opts.checkQuorum && !checkQuorumActive(this)) {',
+    replace: 'if (false && this.opts.checkQuorum && !checkQuorumActive(this)) {',
   },
   truncateAtCorruption: {
     name: 'truncate-at-corruption', file: 'storage/file/recovery.ts',

@@ -5,6 +5,7 @@
  */
 import type { Progress } from './progress.js';
 import type { RaftCore } from './raft.js';
+import { handleReadRequest, quorumSeq, releaseRead } from './reads.js';
 import { handleSnapshotResp, startSnapshotSend } from './snapshot.js';
 import { maybeFinishTransfer } from './transfer.js';
 import { MsgType, type AppRespMsg, type HeartbeatRespMsg, type Message, type NodeId } from './types.js';
@@ -22,7 +23,7 @@ export function stepLeader(r: RaftCore, m: Message): void {
       r.propose(m.entries.map((e) => ({ data: e.data, type: e.type, ...(e.origin !== undefined && e.seq !== undefined ? { origin: e.origin, seq: e.seq } : {}) })));
       return;
     case MsgType.ReadIndex:
-      if (r.tracker.progress.has(m.from)) r.handleReadRequest({ from: m.from, ctx: m.ctx });
+      if (r.tracker.progress.has(m.from)) handleReadRequest(r, { from: m.from, ctx: m.ctx });
       return;
     case MsgType.SnapshotResp:
       handleSnapshotResp(r, m);
@@ -96,7 +97,7 @@ export function maybeCommit(r: RaftCore): boolean {
 function releasePendingReads(r: RaftCore): void {
   const waiting = r.pendingReads;
   r.pendingReads = [];
-  for (const req of waiting) r.handleReadRequest(req);
+  for (const req of waiting) handleReadRequest(r, req);
 }
 
 function handleAppendResponse(r: RaftCore, m: AppRespMsg): void {
@@ -141,7 +142,7 @@ function handleHeartbeatResponse(r: RaftCore, m: HeartbeatRespMsg): void {
   // Even with nothing new to send, an (empty) append at next-1 makes a follower that lost earlier appends refuse it, which restarts probing.
   if (pr.match < r.log.lastIndex()) sendAll(r, m.from, true);
   if (m.ctx > 0 && r.tracker.isVoter(m.from)) {
-    for (const { req, index } of r.reads.ack(m.ctx, m.from, (acked) => r.quorumSeq(acked))) r.releaseRead(req, index);
+    for (const { req, index } of r.reads.ack(m.ctx, m.from, (acked) => quorumSeq(r, acked))) releaseRead(r, req, index);
     if (r.reads.canStartRound()) bcastHeartbeat(r);
   }
 }

@@ -116,3 +116,24 @@ function stepDownAfterRemoval(r: RaftCore): void {
   if (best !== null && r.tracker.progress.get(best)?.match === r.log.lastIndex()) sendTimeoutNow(r, best);
   r.becomeFollower(r.term, null);
 }
+
+/**
+ * Recovery from a lost quorum (like Swarm's `--force-new-cluster`): `r`
+ * becomes the only voter, keeping its whole log, which becomes committed.
+ * The epoch goes up so members of the old configuration cannot disturb the
+ * new cluster; every other old member is removed.
+ */
+export function forceNewCluster(r: RaftCore): void {
+  const old = r.config;
+  const removed = new Set(old.removed);
+  for (const id of [...old.incoming, ...old.outgoing, ...old.learners]) if (id !== r.id) removed.add(id);
+  const addresses: Record<NodeId, string> = {};
+  if (old.addresses[r.id] !== undefined) addresses[r.id] = old.addresses[r.id]!;
+  const cfg: FullConfig = { incoming: new Set([r.id]), outgoing: new Set(), learners: new Set(), removed, epoch: old.epoch + 1, addresses };
+  const index = r.log.lastIndex() + 1;
+  r.log.append([{ term: r.term, index, type: EntryType.Config, data: encodeConfig(cfg) }]);
+  // No quorum of the old configuration exists to commit it: this node's word is the commit.
+  r.log.commitTo(index);
+  setConfig(r, cfg);
+  r.becomeFollower(r.term, null);
+}

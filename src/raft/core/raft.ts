@@ -8,15 +8,19 @@
  * @module
  */
 import type { Prng } from '../../util/prng.js';
-import { decodeConfig, encodeConfig, fromStored, initialConfig, toStored, type FullConfig, type MembershipChange } from './confchange.js';
+import { checkQuorumActive, markVotersActive } from './check-quorum.js';
+import { decodeConfig, fromStored, initialConfig, toStored, type FullConfig, type MembershipChange } from './confchange.js';
 import { resolveCoreOptions, type RaftCoreOptions, type ResolvedCoreOptions } from './config.js';
 import { campaign, handleVoteRequest, stepCandidate } from './election.js';
 import { stepFollower } from './follower.js';
-import { bcastAppend, bcastHeartbeat, maybeCommit, stepLeader } from './leader.js';
+import { bcastHeartbeat, stepLeader } from './leader.js';
 import { RaftLog } from './log.js';
-import { applyConfigEntry, proposeChange, setConfig, type ChangeOptions, type ChangeResult } from './membership.js';
+import { applyConfigEntry, forceNewCluster, proposeChange, setConfig, type ChangeOptions, type ChangeResult } from './membership.js';
 import { ReadIndexTracker, type ReadRequest } from './read-index.js';
-import { finishInstall, tickSnapshots, type IncomingSnapshot, type SnapshotSource } from './snapshot.js';
+import { readIndex } from './reads.js';
+import { advanceReady, hasReady, persistedTo, softStateOf, takeReady } from './ready.js';
+import { tickSnapshots, type IncomingSnapshot, type SnapshotSource } from './snapshot.js';
+import { coreStatus, type CoreCounters, type CoreStatus, type ProposalInput, type ReadIndexResult } from './status.js';
 import { ProgressTracker } from './tracker.js';
 import { startTransfer, tickTransfer, type TransferResult } from './transfer.js';
 import {
@@ -35,103 +39,6 @@ import {
   type SnapshotConfig,
   type SoftState,
 } from './types.js';
-
-/** A proposal handed to {@link RaftCore.propose}. */
-export interface ProposalInput {
-  /** The command. */
-  readonly data: Uint8Array;
-  /** Entry type. @default EntryType.Normal */
-  readonly type?: EntryTypeValue;
-  /** For forwarded proposals: the proposing node's namespace. */
-  readonly origin?: string;
-  /** For forwarded proposals: the sequence number within `origin`. */
-  readonly seq?: number;
-}
-
-/** A snapshot of the core's state, for status pages and tests. */
-export interface CoreStatus {
-  /** This node's id. */
-  readonly id: NodeId;
-  /** Current role. */
-  readonly role: Role;
-  /** Current term. */
-  readonly term: number;
-  /** Vote cast in the current term, or null. */
-  readonly vote: NodeId | null;
-  /** Known leader, or null. */
-  readonly leaderId: NodeId | null;
-  /** Highest index known committed. */
-  readonly commitIndex: number;
-  /** Highest index applied to the state machine. */
-  readonly appliedIndex: number;
-  /** Index of the last log entry. */
-  readonly lastLogIndex: number;
-  /** Voters in force (the incoming ones during a joint configuration). */
-  readonly voters: readonly NodeId[];
-  /** While a voter change is in progress (joint configuration): the old voters. */
-  readonly outgoingVoters: readonly NodeId[];
-  /** Learners (non-voting members) in force. */
-  readonly learners: readonly NodeId[];
-  /** Index of the latest snapshot. */
-  readonly snapshotIndex: number;
-  /** On the leader: each member's replication progress (`recentActive`: heard from within the last election timeout). */
-  readonly progress: Readonly<Record<NodeId, MemberProgress>> | null;
-  /** On the leader: the target of a leadership transfer in progress. */
-  readonly transferringTo: NodeId | null;
-  /** This node was removed from the cluster (it applied the configuration that removed it). */
-  readonly removed: boolean;
-  /** The cluster epoch (raised by `forceNewCluster`). */
-  readonly epoch: number;
-}
-
-/** Counters of what the core saw; useful to tests and to the simulator's coverage checks. */
-export interface CoreCounters {
-  /** PreVote requests this node refused. */
-  preVoteRejections: number;
-  /** Times this node's log had a suffix replaced. */
-  logTruncations: number;
-  /** Reads that waited for the leader's first commit in its term. */
-  readIndexWaits: number;
-  /** Messages dropped because they broke the protocol (never thrown). */
-  protocolViolations: number;
-  /** Configuration entries applied. */
-  configChanges: number;
-  /** Snapshot transfers started (leader). */
-  snapshotsSent: number;
-  /** Snapshot transfers aborted (leader). */
-  snapshotsAborted: number;
-  /** Snapshots installed from a leader. */
-  snapshotsInstalled: number;
-  /** Leadership transfers abandoned after an election timeout. */
-  transfersAborted: number;
-  /** Reads served from the lease. */
-  leaseReads: number;
-}
-
-/** The leader's view of one member's replication. */
-export interface MemberProgress {
-  /** Highest index known to match the leader's log. */
-  readonly match: number;
-  /** Next index to send. */
-  readonly next: number;
-  /** `probe`, `replicate` or `snapshot`. */
-  readonly state: string;
-  /** Heard from within the last two CheckQuorum rounds. */
-  readonly recentActive: boolean;
-}
-
-/** Outcome of {@link RaftCore.readIndex}. */
-export type ReadIndexResult =
-  | {
-      /** The request is on its way; a read state will follow. */
-      readonly ok: true;
-    }
-  | {
-      /** No leader to ask. */
-      readonly ok: false;
-      /** The known leader, or null. */
-      readonly leaderId: NodeId | null;
-    };
 
 /**
  * The Raft protocol as a pure state machine.
@@ -181,8 +88,8 @@ export class RaftCore {
     snapshotsSent: 0, snapshotsAborted: 0, snapshotsInstalled: 0, transfersAborted: 0, leaseReads: 0,
   };
   private readonly rng: Prng;
-  private prevHard: HardState;
-  private prevSoft: SoftState;
+  /** @internal The hard state last handed out. */ prevHard: HardState;
+  /** @internal The soft state last handed out. */ prevSoft: SoftState;
 
   constructor(options: RaftCoreOptions) {
     this.opts = resolveCoreOptions(options);
@@ -205,7 +112,7 @@ export class RaftCore {
     }
     this.prevHard = { term: this.term, vote: this.vote, commit: this.log.committed };
     this.becomeFollower(this.term, null);
-    this.prevSoft = this.softState();
+    this.prevSoft = softStateOf(this);
   }
 
   // ---- inputs -------------------------------------------------------------
@@ -232,7 +139,7 @@ export class RaftCore {
     tickSnapshots(this);
     if (this.electionElapsed >= this.opts.electionTicks) {
       this.electionElapsed = 0;
-      if (this.opts.checkQuorum && !this.checkQuorumActive()) {
+      if (this.opts.checkQuorum && !checkQuorumActive(this)) {
         this.becomeFollower(this.term, null);
         return;
       }
@@ -241,17 +148,6 @@ export class RaftCore {
       this.heartbeatElapsed = 0;
       bcastHeartbeat(this);
     }
-  }
-
-  /** CheckQuorum: was a quorum heard from since the last check? Resets the marks. */
-  private checkQuorumActive(): boolean {
-    const ok = this.tracker.quorumActive(this.id);
-    for (const [id, pr] of this.tracker.progress) {
-      if (id === this.id) continue;
-      pr.activeBefore = pr.recentActive;
-      pr.recentActive = false;
-    }
-    return ok;
   }
 
   /** Start an election now (as if the election timeout elapsed). */
@@ -364,59 +260,7 @@ export class RaftCore {
    * to the leader.
    */
   readIndex(ctx: number): ReadIndexResult {
-    if (this.role === 'leader') {
-      this.handleReadRequest({ from: this.id, ctx });
-      return { ok: true };
-    }
-    if (this.role === 'follower' && this.leaderId !== null) {
-      this.send({ type: MsgType.ReadIndex, term: this.term, from: this.id, to: this.leaderId, ctx });
-      return { ok: true };
-    }
-    return { ok: false, leaderId: this.leaderId };
-  }
-
-  /** @internal Leader: serve or queue a read request from this node or a follower. */
-  handleReadRequest(req: ReadRequest): void {
-    // §6.4: the leader must have committed an entry of its term to know the latest commit index.
-    if (this.log.term(this.log.committed) !== this.term) {
-      this.counters.readIndexWaits++;
-      this.pendingReads.push(req);
-      return;
-    }
-    if (this.tracker.voters().size === 1 && this.tracker.isVoter(this.id)) {
-      this.releaseRead(req, this.log.committed);
-      return;
-    }
-    if (this.opts.readMode === 'lease' && this.leaseValid()) {
-      this.counters.leaseReads++;
-      this.releaseRead(req, this.log.committed);
-      return;
-    }
-    this.reads.enqueue(req);
-    if (this.reads.canStartRound()) bcastHeartbeat(this);
-  }
-
-  /** @internal The highest heartbeat sequence echoed by a quorum of voters (this node echoes its newest). */
-  quorumSeq(ackedOf: (id: NodeId) => number): number {
-    return this.tracker.quorumValue((id) => (id === this.id ? this.reads.current : ackedOf(id)));
-  }
-
-  /**
-   * Lease: a quorum echoed a heartbeat sent at tick T, and those voters
-   * ignore elections until T + election timeout, so until then (less the
-   * allowed drift) no other leader can exist. Never after a TimeoutNow of
-   * this term, which lets a voter ignore its lease.
-   */
-  private leaseValid(): boolean {
-    if (this.timeoutNowSent || this.leadTransferee !== null) return false;
-    const until = this.reads.leaseUntil((acked) => this.quorumSeq(acked), this.opts.electionTicks - this.opts.leaseDriftTicks);
-    return this.ticks < until;
-  }
-
-  /** @internal Hand a confirmed read to its requester. */
-  releaseRead(req: ReadRequest, index: number): void {
-    if (req.from === this.id) this.readStates.push({ index, ctx: req.ctx });
-    else this.send({ type: MsgType.ReadIndexResp, term: this.term, from: this.id, to: req.from, ctx: req.ctx, index });
+    return readIndex(this, ctx);
   }
 
   // ---- role transitions -----------------------------------------------------
@@ -578,55 +422,12 @@ export class RaftCore {
    * again as new nodes, with new ids). Call before anything else happens.
    */
   forceNewCluster(): void {
-    const old = this.config;
-    const removed = new Set(old.removed);
-    for (const id of [...old.incoming, ...old.outgoing, ...old.learners]) if (id !== this.id) removed.add(id);
-    const addresses: Record<NodeId, string> = {};
-    if (old.addresses[this.id] !== undefined) addresses[this.id] = old.addresses[this.id]!;
-    const cfg: FullConfig = { incoming: new Set([this.id]), outgoing: new Set(), learners: new Set(), removed, epoch: old.epoch + 1, addresses };
-    const index = this.log.lastIndex() + 1;
-    this.log.append([{ term: this.term, index, type: EntryType.Config, data: encodeConfig(cfg) }]);
-    // No quorum of the old configuration exists to commit it: this node's word is the commit.
-    this.log.commitTo(index);
-    setConfig(this, cfg);
-    this.becomeFollower(this.term, null);
-  }
-
-  private softState(): SoftState {
-    return { role: this.role, leaderId: this.leaderId, term: this.term };
-  }
-
-  private hardStateChanged(): boolean {
-    const p = this.prevHard;
-    return p.term !== this.term || p.vote !== this.vote || p.commit !== this.log.committed;
-  }
-
-  private softStateChanged(): boolean {
-    const p = this.prevSoft;
-    return p.role !== this.role || p.leaderId !== this.leaderId || p.term !== this.term;
-  }
-
-  private flushAppends(): void {
-    if (this.role === 'leader' && (this.appendsDirty || this.commitDirty)) {
-      bcastAppend(this, this.commitDirty);
-      this.appendsDirty = false;
-      this.commitDirty = false;
-    }
+    forceNewCluster(this);
   }
 
   /** Whether `ready()` has anything to hand out. */
   hasReady(): boolean {
-    return (
-      this.msgs.length > 0 ||
-      this.msgsAfterPersist.length > 0 ||
-      this.readStates.length > 0 ||
-      this.log.hasUnpersisted() ||
-      this.log.hasNextCommitted(this.opts.asyncStorageWrites) ||
-      this.hardStateChanged() ||
-      this.softStateChanged() ||
-      this.pendingInstall !== null ||
-      (this.role === 'leader' && (this.appendsDirty || this.commitDirty))
-    );
+    return hasReady(this);
   }
 
   /**
@@ -636,26 +437,7 @@ export class RaftCore {
    * ones did not).
    */
   ready(): Ready {
-    this.flushAppends();
-    const softState = this.softStateChanged() ? this.softState() : null;
-    if (softState !== null) this.prevSoft = softState;
-    const hardState = this.hardStateChanged() ? { term: this.term, vote: this.vote, commit: this.log.committed } : null;
-    if (hardState !== null) this.prevHard = hardState;
-    const rd: Ready = {
-      softState,
-      hardState,
-      entries: this.log.takeUnpersisted(),
-      committedEntries: this.log.takeCommitted(this.opts.asyncStorageWrites),
-      messages: this.msgs,
-      messagesAfterPersist: this.msgsAfterPersist,
-      readStates: this.readStates,
-      snapshot: this.pendingInstall,
-    };
-    this.pendingInstall = null;
-    this.msgs = [];
-    this.msgsAfterPersist = [];
-    this.readStates = [];
-    return rd;
+    return takeReady(this);
   }
 
   /**
@@ -664,17 +446,7 @@ export class RaftCore {
    * it) its entries and hard state durable.
    */
   advance(rd: Ready): void {
-    if (rd.snapshot !== null) finishInstall(this, rd.snapshot);
-    const lastNew = rd.entries[rd.entries.length - 1];
-    if (lastNew !== undefined && !this.opts.asyncStorageWrites) this.persisted(lastNew.index, lastNew.term);
-    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
-    if (lastApplied !== undefined) {
-      this.log.appliedTo(lastApplied.index);
-      if (this.role === 'leader') {
-        for (const e of rd.committedEntries) this.uncommittedBytes -= e.data.byteLength;
-        if (this.uncommittedBytes < 0) this.uncommittedBytes = 0;
-      }
-    }
+    advanceReady(this, rd);
   }
 
   /**
@@ -684,39 +456,14 @@ export class RaftCore {
    * memory since (other term at that index) counts for nothing.
    */
   persisted(index: number, term: number): void {
-    this.log.stableTo(index, term);
-    if (this.role !== 'leader') return;
-    const self = this.tracker.progress.get(this.id);
-    if (self !== undefined && self.maybeUpdate(this.log.stable)) maybeCommit(this);
+    persistedTo(this, index, term);
   }
 
   // ---- inspection -----------------------------------------------------------
 
   /** The current state, for status pages and tests. */
   status(): CoreStatus {
-    let progress: Record<NodeId, MemberProgress> | null = null;
-    if (this.role === 'leader') {
-      progress = {};
-      for (const [id, pr] of this.tracker.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state, recentActive: id === this.id || pr.recentActive || pr.activeBefore };
-    }
-    return {
-      id: this.id,
-      role: this.role,
-      term: this.term,
-      vote: this.vote,
-      leaderId: this.leaderId,
-      commitIndex: this.log.committed,
-      appliedIndex: this.log.applied,
-      lastLogIndex: this.log.lastIndex(),
-      voters: [...this.config.incoming],
-      outgoingVoters: [...this.config.outgoing],
-      learners: [...this.config.learners],
-      snapshotIndex: this.log.snapshotPoint().index,
-      progress,
-      transferringTo: this.leadTransferee,
-      removed: this.config.removed.has(this.id),
-      epoch: this.epoch(),
-    };
+    return coreStatus(this);
   }
 
   /** The entries held in memory from `lo` (inclusive), for tests and the simulator's checks. */
@@ -737,24 +484,5 @@ export class RaftCore {
   /** Known leader, or null. */
   get currentLeader(): NodeId | null {
     return this.leaderId;
-  }
-}
-
-/**
- * A granted vote is contact within this election, so the voters count as
- * heard from in the new leader's first CheckQuorum round (as
- * hashicorp/raft starts a follower's last contact at the leader's start).
- * Without it a leader must hear back from a quorum within its first
- * election timeout: when round trips approach that timeout (30% loss and
- * 100 ms delays against a 100 ms timeout, seed 500138 of the
- * lossy-network scenario) fresh leaders stepped down one after another for
- * 14 s without committing. A leader cut off right after winning still
- * steps down within two election timeouts of winning, as one whose
- * followers fall silent does in any later round.
- */
-function markVotersActive(r: RaftCore, voters: readonly NodeId[]): void {
-  for (const id of voters) {
-    const pr = r.tracker.progress.get(id);
-    if (pr !== undefined && id !== r.id) pr.recentActive = true;
   }
 }
