@@ -76,6 +76,15 @@ describe('RaftSim: swarm-picked faults, clients, checks', () => {
     }
   });
 
+  it('the operator adds no voter while a voter cannot vote (a wiped disk): seed 810049 with file storage', async () => {
+    // A voter added to {n1, n2 wiped, n3} joined n1 and n3 in a configuration of 4 that needed 3 votes,
+    // with n2 and the new voter unable to vote until a leader told them their configuration: no leader
+    // could be elected after the heal. addVoter documents this; the simulated operator now heeds it.
+    const r = await runSim({ seed: 810049, nodes: 3, steps: 5000, storage: 'file' });
+    expect(passed(r), explain(r)).toBe(true);
+    expect(r.counters.wipes ?? 0).toBeGreaterThan(0);
+  });
+
   it('one seed replays one run exactly, down to the trace hash', async () => {
     const a = await runSim({ seed: 42, nodes: 5, steps: 3000 });
     const b = await runSim({ seed: 42, nodes: 5, steps: 3000 });

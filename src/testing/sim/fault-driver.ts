@@ -10,7 +10,7 @@
 import type { Prng } from '../../util/prng.js';
 import { findFault, type FaultPlan } from './faults.js';
 import type { RaftSim } from './raft-sim.js';
-import type { SimNode } from './sim-node.js';
+import { knowsItVotes, type SimNode } from './sim-node.js';
 import { applyTopology, TOPOLOGY_NAMES, type TopologyName } from './topologies.js';
 
 /** Schedules the faults of a plan until {@link FaultDriver.stop}. */
@@ -207,7 +207,13 @@ export class FaultDriver {
     const cfg = core.configuration();
     const members = new Set([...cfg.voters, ...cfg.learners]);
     const spare = this.sim.nodes.find((n) => !members.has(n.id) && !cfg.removed.includes(n.id) && !this.sim.ids.includes(n.id));
-    const change = spare !== undefined && rng.next() < 0.6
+    // A voter added at once votes only once it learns its configuration: with a voter that cannot vote
+    // already (a wiped disk, or one added and not yet configured), the new configuration would have two
+    // voters of four unable to vote and no electable quorum after one more loss (seed 810049 with
+    // --storage file). An operator follows addVoter's advice there, as the fault budget does for wipes.
+    const voters = [...cfg.voters, ...cfg.outgoing];
+    const canGrow = voters.every((id) => { const n = this.sim.nodes.find((x) => x.id === id); return n !== undefined && !n.wiped && knowsItVotes(n); });
+    const change = spare !== undefined && rng.next() < 0.6 && canGrow
       ? { addVoters: [spare.id] }
       : cfg.voters.length > 3 ? { removeVoters: [cfg.voters[rng.int(cfg.voters.length)]!] } : null;
     if (change === null) return;

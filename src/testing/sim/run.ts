@@ -17,7 +17,7 @@ import { formatFaultPlan, pickFaultPlan, type FaultPlan } from './faults.js';
 import type { Violation } from './invariants.js';
 import type { RaftSimOptions } from './options.js';
 import { RaftSim } from './raft-sim.js';
-import type { NodeDisk, SimNode } from './sim-node.js';
+import { knowsItVotes, type NodeDisk, type SimNode } from './sim-node.js';
 
 /** What a run found. */
 export interface RaftSimResult {
@@ -211,13 +211,6 @@ class MajorityCheck {
     const bad = this.enough(entries, null);
     if (bad !== undefined) this.sim.checker.violations.push({ invariant: 'acked-on-majority', detail: `acknowledged entry ${bad.index}@${bad.term} is durable on less than a majority`, time: this.sim.loop.now });
   }
-}
-
-/** Whether `o` will vote: it knows a configuration naming it a voter (a down node: once restarted from its disk, unless wiped). */
-function knowsItVotes(o: SimNode): boolean {
-  if (o.core === null) return !o.wiped;
-  const cfg = o.core.configuration();
-  return cfg.voters.includes(o.id) || cfg.outgoing.includes(o.id);
 }
 
 function result(sim: RaftSim, plan: FaultPlan, clients: SimClients, driver: FaultDriver, h: { leader: boolean; converged: boolean; settled: boolean }): RaftSimResult {

@@ -176,3 +176,10 @@ export function memoryDiskFor(sim: RaftSim, id: NodeId): NodeDisk {
     rng,
   });
 }
+
+/** Whether `o` will vote: it knows a configuration naming it a voter (a down node: once restarted from its disk, unless wiped). */
+export function knowsItVotes(o: SimNode): boolean {
+  if (o.core === null) return !o.wiped;
+  const cfg = o.core.configuration();
+  return cfg.voters.includes(o.id) || cfg.outgoing.includes(o.id);
+}
