@@ -85,6 +85,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
   private readyRunning = false;
   private readyTimer: TimerHandle | null = null;
   private proposalQueue: { data: Uint8Array; w: Waiter<R> }[] = [];
+  /** Reads asked for in this turn of the event loop: they share one read request. */
+  private readQueue: Waiter<void>[] = [];
   private readonly proposals = new PendingProposals<R>();
   private readonly reads = new PendingReads();
   private readCtx = 0;
@@ -204,6 +206,8 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     for (const p of this.proposalQueue) p.w.reject(stopped());
     this.proposalQueue = [];
     this.proposals.failAll(stopped);
+    for (const w of this.readQueue) w.reject(new StoppedError('The node is stopped', { definite: true }));
+    this.readQueue = [];
     this.reads.failAll(() => new StoppedError('The node is stopped', { definite: true }));
     this.configWaiters.failAll(stopped);
     this.catchUps.failAll(() => new StoppedError('The node is stopped', { definite: true }));
@@ -264,12 +268,35 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     // A lease is judged on current time: count any ticks a pause swallowed first.
     if (this.o.readMode === 'lease') this.syncTicks();
     return new Promise<void>((resolve, reject) => {
-      const ctx = ++this.readCtx;
-      this.reads.add(ctx, { resolve, reject, deadline: this.o.clock.now() + this.o.requestTimeoutMs });
-      const r = core.readIndex(ctx);
-      if (!r.ok) this.reads.fail(ctx, new NotLeaderError(r.leaderId, this.addressOf(r.leaderId)));
-      this.scheduleReady();
+      if (this.readQueue.length === 0) queueMicrotask(() => this.flushReads());
+      this.readQueue.push({ resolve, reject, deadline: this.o.clock.now() + this.o.requestTimeoutMs });
     });
+  }
+
+  /**
+   * One read request for every read asked for since the last flush: each
+   * was called before the request leaves, so the read index the leader
+   * fixes afterwards is a valid barrier for all of them (as proposals share
+   * one append).
+   */
+  private flushReads(): void {
+    const batch = this.readQueue;
+    this.readQueue = [];
+    const core = this.core;
+    if (batch.length === 0) return;
+    if (core === null || this.lifecycle !== 'running') {
+      for (const w of batch) w.reject(new StoppedError('The node is not running', { definite: true }));
+      return;
+    }
+    const ctx = ++this.readCtx;
+    this.reads.add(ctx, batch.length === 1 ? batch[0]! : {
+      resolve: () => { for (const w of batch) w.resolve(); },
+      reject: (e) => { for (const w of batch) w.reject(e); },
+      deadline: batch[0]!.deadline,
+    });
+    const r = core.readIndex(ctx);
+    if (!r.ok) this.reads.fail(ctx, new NotLeaderError(r.leaderId, this.addressOf(r.leaderId)));
+    this.scheduleReady();
   }
 
   /**
