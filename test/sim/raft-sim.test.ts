@@ -85,6 +85,25 @@ describe('RaftSim: swarm-picked faults, clients, checks', () => {
     expect(r.counters.wipes ?? 0).toBeGreaterThan(0);
   });
 
+  it('long runs with wipes: a voter added while down cannot vote, and a cluster whose every member was wiped in turn is still judged', async () => {
+    // 730219: a disk was wiped while a voter added when it was down had never learned its configuration
+    // (the budget took a down node for able to vote); no quorum could be elected after the heal.
+    // 730294: all three members were wiped one after another and caught up; the convergence check
+    // left wiped members out and so had nobody to judge.
+    for (const seed of [730219, 730294]) {
+      const r = await runSim({ seed, nodes: 3, steps: 30_000 });
+      expect(passed(r), explain(r)).toBe(true);
+      expect(r.counters.wipes ?? 0).toBeGreaterThan(0);
+    }
+  });
+
+  it('the linearizability check settles histories whose keys need many more search steps than operations', async () => {
+    // Seed 731058: 62 operations on one key, many of them indefinite, took 584k steps; the old 200k budget said "unknown".
+    const r = await runSim({ seed: 731058, nodes: 3, steps: 30_000, storage: 'file' });
+    expect(r.linearizable).toBe('ok');
+    expect(passed(r), explain(r)).toBe(true);
+  });
+
   it('one seed replays one run exactly, down to the trace hash', async () => {
     const a = await runSim({ seed: 42, nodes: 5, steps: 3000 });
     const b = await runSim({ seed: 42, nodes: 5, steps: 3000 });

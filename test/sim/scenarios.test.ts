@@ -30,6 +30,12 @@ describe('named scenarios: seeds that once failed', () => {
     expect(result.acked).toBeGreaterThan(20);
   });
 
+  it('leader-paused seed 520044 (5 nodes): a new leader within three election rounds, though votes split twice', async () => {
+    const { result, ok } = await scenarioRun('leader-paused', { seed: 520044, nodes: 5, steps: 30_000 });
+    expect(result.violations).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
   it('figure-8 seed 500113 (5 nodes): the script stops when the heal begins', async () => {
     // An attempt that started during the heal's drain wait left a partition and a crash behind, so no
     // leader could commit within the heal's window.

@@ -177,9 +177,13 @@ export function memoryDiskFor(sim: RaftSim, id: NodeId): NodeDisk {
   });
 }
 
-/** Whether `o` will vote: it knows a configuration naming it a voter (a down node: once restarted from its disk, unless wiped). */
+/**
+ * Whether `o` will vote: it knows a configuration naming it a voter. A down
+ * node restarts with the configuration it had applied, so it votes only if
+ * that one names it (a voter added while down, seed 730219, restarts with
+ * none and cannot vote; neither can a wiped one).
+ */
 export function knowsItVotes(o: SimNode): boolean {
-  if (o.core === null) return !o.wiped;
-  const cfg = o.core.configuration();
-  return cfg.voters.includes(o.id) || cfg.outgoing.includes(o.id);
+  const cfg = o.core === null ? (o.wiped ? null : o.config) : o.core.configuration();
+  return cfg !== null && (cfg.voters.includes(o.id) || cfg.outgoing.includes(o.id));
 }
