@@ -18,7 +18,7 @@ import { encodeCommand } from './kv-sm.js';
 import { drawRealOp, isMemberOp, readKey, readOutput, writeResult, type Seen, type SimOp } from './kv-ops.js';
 import type { RaftSim, SimObserver } from './raft-sim.js';
 import type { RealApply } from './real-kv.js';
-import type { SimNode } from './sim-node.js';
+import type { LogPosition, SimNode } from './sim-node.js';
 
 interface Client {
   readonly id: string;
@@ -48,12 +48,7 @@ interface Pending {
 }
 
 /** An acknowledged write's place in the log (for the durable-on-a-majority check). */
-export interface AckedEntry {
-  /** Log index. */
-  readonly index: number;
-  /** Term. */
-  readonly term: number;
-}
+export type AckedEntry = LogPosition;
 
 /** The clients of one run, and the history they record. */
 export class SimClients implements SimObserver {
