@@ -194,12 +194,13 @@ function isUint(v: number): boolean {
 }
 
 /** Bytes of a msgpack uint as msgpackr writes it (useRecords off); float64 above 32 bits. */
-function uintBytes(v: number): number {
+export function uintBytes(v: number): number {
   if (v >>> 0 !== v) return 9;
   return v < 0x80 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : 5;
 }
 
-function writeNum(b: Uint8Array, dv: DataView, at: number, v: number): number {
+/** Write `v` as msgpackr writes a non-negative number (uint up to 32 bits, else float64); returns the next offset. */
+export function writeNum(b: Uint8Array, dv: DataView, at: number, v: number): number {
   if (v >>> 0 !== v) {
     b[at] = 0xcb;
     dv.setFloat64(at + 1, v);

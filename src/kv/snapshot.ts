@@ -14,6 +14,7 @@ import { DecodeError } from '../errors.js';
 import type { Lease, LeaseTable } from './leases.js';
 import { SessionResults, type Session, type SessionTable } from './sessions.js';
 import type { KeySpace, KeyView, Version } from './store.js';
+import { encodeKeyChunk, type KeyHistory } from './snapshot-keys.js';
 import type { KeyValue } from './types.js';
 
 const SNAPSHOT_VERSION = 1;
@@ -95,27 +96,33 @@ export function writeSnapshotChunks(s: SnapshotState, chunkBytes: number, pace: 
 async function* keyChunks(head: Uint8Array, view: KeyView, chunkBytes: number, pace: SnapshotPace): AsyncGenerator<Uint8Array, undefined> {
   try {
     yield head;
-    let batch: unknown[] = [];
+    let batch: KeyHistory[] = [];
     let size = 0;
     let count = 0;
     for (const k of view.keys) {
       if (++count % pace.keysPerTurn === 0) await pace.nextTurn();
-      const h = view.versions(k);
-      batch.push([k, h.map((v) => [v.rev, encKv(v.kv)])]);
+      // A copy: the view's array is valid only until the next write, and the batch outlives turns.
+      const h = view.versions(k).slice();
+      batch.push([k, h]);
       size += k.length + 16;
       for (const v of h) size += 32 + (v.kv?.value.byteLength ?? 0);
       if (size >= chunkBytes) {
-        yield encodeValue([SNAPSHOT_VERSION, 'K', batch]);
+        yield keyChunk(batch);
         batch = [];
         size = 0;
       }
     }
-    if (batch.length > 0) yield encodeValue([SNAPSHOT_VERSION, 'K', batch]);
+    if (batch.length > 0) yield keyChunk(batch);
     yield encodeValue([SNAPSHOT_VERSION, 'E', count]);
     return undefined;
   } finally {
     view.release();
   }
+}
+
+/** A key chunk: by hand in the common shape, else packed generically (the same bytes either way). */
+function keyChunk(batch: readonly KeyHistory[]): Uint8Array {
+  return encodeKeyChunk(SNAPSHOT_VERSION, batch) ?? encodeValue([SNAPSHOT_VERSION, 'K', batch.map(([k, h]) => [k, h.map((v) => [v.rev, encKv(v.kv)])])]);
 }
 
 function decKv(key: string, v: unknown, f: string): KeyValue | null {
