@@ -102,9 +102,8 @@ describe('RaftSim: swarm-picked faults, clients, checks', () => {
     const r = await runSim({ seed: 731058, nodes: 3, steps: 30_000, storage: 'file' });
     expect(r.linearizable).toBe('ok');
     expect(passed(r), explain(r)).toBe(true);
-    // 732463: 27 operations on one key, 2.17M steps.
-    const s = await runSim({ seed: 732463, nodes: 3, steps: 30_000 });
-    expect(s.linearizable).toBe('ok');
+    // 732463 and 738009: 2.17M and 49.5M steps before unobserved values were merged, 0.78M and 8.8M after.
+    for (const seed of [732463, 738009]) expect((await runSim({ seed, nodes: 3, steps: 30_000 })).linearizable).toBe('ok');
   });
 
   it('the wipe budget reads the configuration off the node that applied most, up or down (seed 732210, 30,000 steps)', async () => {

@@ -122,10 +122,34 @@ function dropUnobservedInfo(ops: readonly KvOp[]): KvOp[] {
     if (v !== undefined) observed.add(kvModel.hash(v) as string);
     if (op.kind === 'cas' && op.outcome === 'ok' && op.output === false) lastFailedCas = Math.max(lastFailedCas, op.return!);
   }
-  return ops.filter((op) => {
+  const kept = ops.filter((op) => {
     if (op.outcome !== 'info' || op.call <= lastFailedCas) return true;
     const written = op.kind === 'write' ? op.input : op.kind === 'delete' ? null : op.kind === 'cas' ? op.input.value : undefined;
     return written === undefined || observed.has(kvModel.hash(written) as string);
+  });
+  return mergeUnobservedValues(kept, observed);
+}
+
+/** A value no history writes (checked before use). */
+const UNSEEN = '\u0000unobserved';
+
+/**
+ * Every value written and never observed becomes one value. An op's
+ * legality depends on the state only through equality with an observed
+ * value (a read's output, a compare-and-set's expectation), and none equals
+ * an unobserved one, so the history is linearizable exactly when the merged
+ * one is; but orders of such writes now reach one state, which the search
+ * memoizes once. Writes kept only because a failed compare-and-set may
+ * have seen them made long histories take tens of millions of steps.
+ */
+function mergeUnobservedValues(ops: KvOp[], observed: ReadonlySet<string>): KvOp[] {
+  const written = (op: KvOp): KvValue | undefined => (op.kind === 'write' ? op.input : op.kind === 'cas' ? op.input.value : undefined);
+  if (ops.some((op) => written(op) === UNSEEN || observes(op) === UNSEEN)) return ops;
+  const unseen = (v: KvValue | undefined): boolean => v !== undefined && v !== null && !observed.has(kvModel.hash(v) as string);
+  return ops.map((op) => {
+    if (op.kind === 'write' && unseen(op.input)) return { ...op, input: UNSEEN };
+    if (op.kind === 'cas' && unseen(op.input.value)) return { ...op, input: { ...op.input, value: UNSEEN } };
+    return op;
   });
 }
 

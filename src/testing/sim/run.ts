@@ -223,10 +223,10 @@ class MajorityCheck {
 
 function result(sim: RaftSim, plan: FaultPlan, clients: SimClients, driver: FaultDriver, h: { leader: boolean; converged: boolean; settled: boolean }): RaftSimResult {
   const violations = [...sim.checker.violations];
-  // A key with many indefinite (timed-out) writes can need far more steps than operations: seed 731058
-  // (--storage file, 30,000 steps) took 584k steps for 62 operations on one key (0.4 s), seed 732463
-  // 2.17M steps for 27 (1.3 s), seed 738009 49.5M steps for 43 (38 s). The search is exponential in the
-  // indefinite writes a failed compare-and-set may have seen; spending the whole budget takes over a minute.
+  // A key with many indefinite (timed-out) writes can need far more steps than operations: the search is
+  // exponential in the indefinite writes a failed compare-and-set may have seen. With unobserved values
+  // merged (kvModel.simplify), 30,000-step runs took 107k steps (seed 731058, --storage file), 784k
+  // (732463) and 8.8M (738009, 5 s). Spending the whole budget takes about a minute.
   const kvLin = checkLinearizability<KvValue, KvOp>(clients.history, kvModel, { maxSteps: LIN_STEPS });
   const memberLin = checkLinearizability<MemberState, MemberOp>(clients.memberHistory, membershipModel, { maxSteps: LIN_STEPS });
   if (kvLin.result !== 'ok') violations.push({ invariant: 'linearizability', detail: formatCheckResult(kvLin).slice(0, 2000), time: sim.loop.now });
