@@ -7,6 +7,7 @@
 import { DecodeError } from '../errors.js';
 import type { Compare, CompareOp, CompareTarget, KeySelector, TxnOp } from '../kv/types.js';
 import { decodeValue, encodeValue } from './msgpack.js';
+import { asciiBytes, binBytes, isAscii, isUint, uintBytes, writeAscii, writeBin, writeNum } from './msgpack-write.js';
 import { arr, bool, bytes, fail, finite, id, str, uint } from './validate.js';
 
 /** Version of the KV command format. */
@@ -189,49 +190,10 @@ let slab = new Uint8Array(0);
 let slabView = new DataView(slab.buffer);
 let slabAt = 0;
 
-function isUint(v: number): boolean {
-  return Number.isSafeInteger(v) && v >= 0;
-}
-
-/** Bytes of a msgpack uint as msgpackr writes it (useRecords off); float64 above 32 bits. */
-export function uintBytes(v: number): number {
-  if (v >>> 0 !== v) return 9;
-  return v < 0x80 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : 5;
-}
-
-/** Write `v` as msgpackr writes a non-negative number (uint up to 32 bits, else float64); returns the next offset. */
-export function writeNum(b: Uint8Array, dv: DataView, at: number, v: number): number {
-  if (v >>> 0 !== v) {
-    b[at] = 0xcb;
-    dv.setFloat64(at + 1, v);
-    return at + 9;
-  }
-  if (v < 0x80) {
-    b[at] = v;
-    return at + 1;
-  }
-  if (v < 0x100) {
-    b[at] = 0xcc;
-    b[at + 1] = v;
-    return at + 2;
-  }
-  if (v < 0x10000) {
-    b[at] = 0xcd;
-    dv.setUint16(at + 1, v);
-    return at + 3;
-  }
-  b[at] = 0xce;
-  dv.setUint32(at + 1, v);
-  return at + 5;
-}
-
 /** A put in the generic layout, written by hand; null when the key is not plain ASCII (msgpackr then encodes it). */
 function encodePut(h: CommandHeader, key: string, value: Uint8Array, lease: number): Uint8Array | null {
-  const k = key.length;
-  if (k >= 0x10000 || value.byteLength > 0xffffffff) return null;
-  for (let i = 0; i < k; i++) if (key.charCodeAt(i) >= 0x80) return null;
-  const n = value.byteLength;
-  const size = 3 + uintBytes(h.ts) + uintBytes(h.session) + uintBytes(h.seq) + uintBytes(h.ack) + (k < 0x20 ? 1 : k < 0x100 ? 2 : 3) + k + (n < 0x100 ? 2 : n < 0x10000 ? 3 : 5) + n + uintBytes(lease);
+  if (key.length >= 0x10000 || value.byteLength > 0xffffffff || !isAscii(key)) return null;
+  const size = 3 + uintBytes(h.ts) + uintBytes(h.session) + uintBytes(h.seq) + uintBytes(h.ack) + asciiBytes(key) + binBytes(value) + uintBytes(lease);
   // Only numbers this writes exactly as msgpackr would (uint32 as ints, the rest as float64); the generic path takes the others.
   if (!Number.isFinite(h.ts) || (h.ts < 0 && h.ts >> 0 === h.ts)) return null;
   if (!(isUint(h.session) && isUint(h.seq) && isUint(h.ack) && isUint(lease))) return null;
@@ -252,30 +214,9 @@ function encodePut(h: CommandHeader, key: string, value: Uint8Array, lease: numb
   at = writeNum(b, dv, at, h.session);
   at = writeNum(b, dv, at, h.seq);
   at = writeNum(b, dv, at, h.ack);
-  if (k < 0x20) b[at++] = 0xa0 | k;
-  else if (k < 0x100) {
-    b[at++] = 0xd9;
-    b[at++] = k;
-  } else {
-    b[at++] = 0xda;
-    dv.setUint16(at, k);
-    at += 2;
-  }
-  for (let i = 0; i < k; i++) b[at++] = key.charCodeAt(i);
-  if (n < 0x100) {
-    b[at++] = 0xc4;
-    b[at++] = n;
-  } else if (n < 0x10000) {
-    b[at++] = 0xc5;
-    dv.setUint16(at, n);
-    at += 2;
-  } else {
-    b[at++] = 0xc6;
-    dv.setUint32(at, n);
-    at += 4;
-  }
-  b.set(value, at);
-  at = writeNum(b, dv, at + n, lease);
+  at = writeAscii(b, dv, at, key);
+  at = writeBin(b, dv, at, value);
+  at = writeNum(b, dv, at, lease);
   slabAt = at;
   return b.subarray(start, at);
 }

@@ -218,23 +218,21 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
   join(seeds: readonly string[]): Promise<number> {
     this.ensureRunning();
     const others = Array.isArray(seeds) ? seeds.filter((a) => typeof a === 'string' && a !== this.transport.address) : [];
-    const joined = others.length === 0
-      ? Promise.reject(new InvalidInputError(`seeds: expected addresses other than this member's own (${this.transport.address})`))
-      : new Promise<number>((resolve, reject) => {
-        const timeoutMs = this.options.joinTimeoutMs ?? 10 * this.core.options.probeIntervalMs;
-        const w: JoinWaiter = {
-          resolve,
-          reject,
-          timer: this.clock.setTimeout(() => {
-            this.joinWaiters = this.joinWaiters.filter((x) => x !== w);
-            reject(new TimeoutError(`No seed answered the join within ${timeoutMs} ms (still retrying in the background)`));
-          }, timeoutMs),
-        };
-        this.joinWaiters.push(w);
-      });
-    joined.catch(() => undefined);
-    if (others.length > 0) this.apply(this.core.join(others, this.now()));
-    return joined;
+    if (others.length === 0) return handled(Promise.reject(new InvalidInputError(`seeds: expected addresses other than this member's own (${this.transport.address})`)));
+    const joined = new Promise<number>((resolve, reject) => {
+      const timeoutMs = this.options.joinTimeoutMs ?? 10 * this.core.options.probeIntervalMs;
+      const w: JoinWaiter = {
+        resolve,
+        reject,
+        timer: this.clock.setTimeout(() => {
+          this.joinWaiters = this.joinWaiters.filter((x) => x !== w);
+          reject(new TimeoutError(`No seed answered the join within ${timeoutMs} ms (still retrying in the background)`));
+        }, timeoutMs),
+      };
+      this.joinWaiters.push(w);
+    });
+    this.apply(this.core.join(others, this.now()));
+    return handled(joined);
   }
 
   /** Send `payload` to every member (fragmented if large); rejects payloads above `maxUserPayloadBytes`. */
@@ -414,4 +412,10 @@ export class GossipNode extends EventEmitter<GossipNodeEvents> {
       if (this.running) this.apply(this.core.tick(this.now()));
     }, Math.max(0, next - this.now()));
   }
+}
+
+/** `p` with a no-op handler attached: a caller that ignores it gets no unhandled rejection; one that awaits it still sees the error. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }

@@ -203,14 +203,16 @@ export class RaftNode<R = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.readyTimer !== null) this.o.clock.clearTimeout(this.readyTimer);
     this.readyTimer = null;
     const stopped = () => new StoppedError();
+    // Reads and catch-up waits had no effect: definitely not done.
+    const stoppedDefinite = () => new StoppedError('The node is stopped', { definite: true });
     for (const p of this.proposalQueue) p.w.reject(stopped());
     this.proposalQueue = [];
     this.proposals.failAll(stopped);
-    for (const w of this.readQueue) w.reject(new StoppedError('The node is stopped', { definite: true }));
+    for (const w of this.readQueue) w.reject(stoppedDefinite());
     this.readQueue = [];
-    this.reads.failAll(() => new StoppedError('The node is stopped', { definite: true }));
+    this.reads.failAll(stoppedDefinite);
     this.configWaiters.failAll(stopped);
-    this.catchUps.failAll(() => new StoppedError('The node is stopped', { definite: true }));
+    this.catchUps.failAll(stoppedDefinite);
     await this.o.transport.close();
     await this.o.storage.close?.();
   }

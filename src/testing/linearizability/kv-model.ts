@@ -114,6 +114,11 @@ function observes(op: KvOp): KvValue | undefined {
  * after the op's call: that CAS may have needed the state to differ from its
  * expectation, so such an op is kept.
  */
+/** The value an op leaves in the key (`null` for a delete), or undefined for a read. */
+function written(op: KvOp): KvValue | undefined {
+  return op.kind === 'write' ? op.input : op.kind === 'delete' ? null : op.kind === 'cas' ? op.input.value : undefined;
+}
+
 function dropUnobservedInfo(ops: readonly KvOp[]): KvOp[] {
   const observed = new Set<string>();
   let lastFailedCas = Number.NEGATIVE_INFINITY;
@@ -124,8 +129,8 @@ function dropUnobservedInfo(ops: readonly KvOp[]): KvOp[] {
   }
   const kept = ops.filter((op) => {
     if (op.outcome !== 'info' || op.call <= lastFailedCas) return true;
-    const written = op.kind === 'write' ? op.input : op.kind === 'delete' ? null : op.kind === 'cas' ? op.input.value : undefined;
-    return written === undefined || observed.has(kvModel.hash(written) as string);
+    const v = written(op);
+    return v === undefined || observed.has(kvModel.hash(v) as string);
   });
   return mergeUnobservedValues(kept, observed);
 }
@@ -143,8 +148,7 @@ const UNSEEN = '\u0000unobserved';
  * have seen them made long histories take tens of millions of steps.
  */
 function mergeUnobservedValues(ops: KvOp[], observed: ReadonlySet<string>): KvOp[] {
-  const written = (op: KvOp): KvValue | undefined => (op.kind === 'write' ? op.input : op.kind === 'cas' ? op.input.value : undefined);
-  if (ops.some((op) => written(op) === UNSEEN || observes(op) === UNSEEN)) return ops;
+  if (observed.has(kvModel.hash(UNSEEN) as string) || ops.some((op) => written(op) === UNSEEN)) return ops;
   const unseen = (v: KvValue | undefined): boolean => v !== undefined && v !== null && !observed.has(kvModel.hash(v) as string);
   return ops.map((op) => {
     if (op.kind === 'write' && unseen(op.input)) return { ...op, input: UNSEEN };
